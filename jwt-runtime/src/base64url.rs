@@ -1,0 +1,136 @@
+//! Strict base64url (RFC 7515 §2): URL alphabet, no padding, canonical trailing bits.
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+/// The only engine the runtime uses: `-`/`_` alphabet, padding refused, non-zero
+/// trailing bits refused, so every byte string has exactly one accepted encoding.
+const STRICT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(false),
+);
+
+/// Encodes `bytes` as unpadded base64url.
+#[must_use]
+pub fn encode(bytes: &[u8]) -> String {
+    STRICT.encode(bytes)
+}
+
+/// Appends the unpadded base64url encoding of `bytes` to `out`.
+pub fn encode_into(bytes: &[u8], out: &mut String) {
+    STRICT.encode_string(bytes, out);
+}
+
+/// Decodes strict base64url.
+///
+/// # Errors
+///
+/// [`DecodeError`] for any character outside the URL alphabet (`+`, `/`, `=`, whitespace),
+/// an impossible length, or non-zero trailing bits.
+pub fn decode(text: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    let mut out = Vec::new();
+    decode_into(text, &mut out)?;
+    Ok(out)
+}
+
+/// Decodes strict base64url, appending to `out`.
+///
+/// # Errors
+///
+/// As [`decode`]; `out` is left with its original contents on error.
+pub fn decode_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
+    let start = out.len();
+    STRICT.decode_vec(text, out).map_err(|_| {
+        out.truncate(start);
+        DecodeError
+    })
+}
+
+/// Decodes strict base64url into a fixed buffer, returning the number of bytes written.
+///
+/// # Errors
+///
+/// As [`decode`], and when `out` is too small.
+pub fn decode_to_slice(text: &[u8], out: &mut [u8]) -> Result<usize, DecodeError> {
+    STRICT.decode_slice(text, out).map_err(|_| DecodeError)
+}
+
+/// The number of bytes `encoded_len` base64url characters decode to, if such a length exists.
+#[must_use]
+pub const fn decoded_len(encoded_len: usize) -> Option<usize> {
+    match encoded_len % 4 {
+        1 => None,
+        rem => Some(encoded_len / 4 * 3 + rem.saturating_sub(1)),
+    }
+}
+
+/// Input that is not strict base64url.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeError;
+
+impl core::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("not strict base64url (URL alphabet, no padding, canonical trailing bits)")
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_length() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        for len in 0..bytes.len() {
+            let text = encode(&bytes[..len]);
+            assert!(!text.contains('='));
+            assert_eq!(decode_then_unwrap(&text), &bytes[..len]);
+            assert_eq!(decoded_len(text.len()), Some(len));
+        }
+    }
+
+    fn decode_then_unwrap(text: &str) -> Vec<u8> {
+        decode(text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn refuses_everything_but_the_canonical_form() {
+        let cases: &[&str] = &[
+            "AA==",   // padding
+            "AA=",    // partial padding
+            "A=A",    // embedded padding
+            "+w",     // standard alphabet
+            "/w",     // standard alphabet
+            "A",      // impossible length
+            "AB",     // non-zero trailing bits (canonical is "AA")
+            "AAB",    // non-zero trailing bits (canonical is "AAA")
+            "AA AA",  // whitespace
+            "AA\nAA", // newline
+            "AA.",    // separator
+            "ÿÿ",     // non-ASCII
+        ];
+        for case in cases {
+            assert_eq!(decode(case.as_bytes()), Err(DecodeError), "{case:?}");
+        }
+        assert_eq!(decode(b"_w").unwrap(), [0xff]);
+        assert_eq!(decode(b"-w").unwrap(), [0xfb]);
+        assert_eq!(decode(b"").unwrap(), b"");
+    }
+
+    #[test]
+    fn decoded_len_matches_the_engine() {
+        assert_eq!(decoded_len(0), Some(0));
+        assert_eq!(decoded_len(1), None);
+        assert_eq!(decoded_len(2), Some(1));
+        assert_eq!(decoded_len(3), Some(2));
+        assert_eq!(decoded_len(4), Some(3));
+        assert_eq!(decoded_len(43), Some(32));
+        assert_eq!(decoded_len(64), Some(48));
+        assert_eq!(decoded_len(86), Some(64));
+    }
+}

@@ -1,0 +1,266 @@
+//! The traits `#[derive(Claims)]` implements, and the string and audience claim types.
+
+use std::borrow::Cow;
+
+use serde::Deserializer;
+use serde::de::{self, Deserialize, SeqAccess, Visitor};
+
+use crate::alg::Algorithm;
+use crate::error::Error;
+use crate::key::{SigningKey, VerifyingKeys};
+use crate::replay::{ReplayPolicy, Reusable};
+use crate::validation::Validation;
+use crate::{__private, codec};
+
+/// A claims schema: implemented by `#[derive(Claims)]`, never by hand.
+///
+/// The derive generates the encoder, the decoder and the validation of exactly the declared
+/// claims; the runtime drives them in the order of the secure default profile (length,
+/// shape, header, signature, payload, claims, replay).
+pub trait Claims: Sized {
+    /// The algorithm the type pins (`#[claims(alg = "...")]`, HS256 by default). Keys are
+    /// typed by algorithm, so a key for another algorithm does not compile.
+    type Algorithm: Algorithm;
+
+    /// [`Reusable`](crate::replay::Reusable), or [`OneUse`](crate::replay::OneUse) for a
+    /// type with a `jti` claim, which cannot be decoded without a replay store.
+    type Replay: ReplayPolicy;
+
+    #[doc(hidden)]
+    const __SCHEMA: __private::Schema;
+
+    #[doc(hidden)]
+    /// Writes the claims as one JSON object.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when a custom claim fails to serialize.
+    fn __write_payload(&self, writer: &mut __private::PayloadWriter<'_>) -> Result<(), Error>;
+
+    #[doc(hidden)]
+    fn __registered(&self) -> __private::Registered<'_>;
+
+    /// Signs the claims into a compact JWS, `header.payload.signature`.
+    ///
+    /// The header is `{"alg":...,"typ":...}` (`typ` is the declared one, `JWT` by default),
+    /// plus `kid` when the signing key has one. Encoding does not validate the claims.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when a custom claim's `Serialize` implementation fails.
+    fn encode<K: SigningKey<Self::Algorithm> + ?Sized>(&self, key: &K) -> Result<String, Error> {
+        codec::encode(self, key.signing_key())
+    }
+
+    /// Verifies a token and returns its claims, with the declared defaults, the system clock
+    /// and no leeway unless declared. See [`Validation`] to change any of those.
+    ///
+    /// Not available for a type with a `jti` claim: those are decoded through a replay store.
+    ///
+    /// # Errors
+    ///
+    /// The first check the token fails, as an [`Error`].
+    fn decode<K>(token: &str, keys: &K) -> Result<Self, Error>
+    where
+        Self: for<'de> DecodeClaims<'de> + Claims<Replay = Reusable>,
+        K: VerifyingKeys<Self::Algorithm> + ?Sized,
+    {
+        Validation::new().decode(token, keys)
+    }
+}
+
+/// Decoding of a [`Claims`] type from a payload that lives for `'de`: implemented by
+/// `#[derive(Claims)]`. Owned types implement it for every `'de`; types with borrowed fields
+/// (`&'a str`, `Cow<'a, str>`) for `'de: 'a`.
+pub trait DecodeClaims<'de>: Claims {
+    #[doc(hidden)]
+    /// Reads the claims object.
+    ///
+    /// # Errors
+    ///
+    /// A typed error for duplicates, missing claims and mistyped claims; malformed JSON.
+    fn __decode_payload(json: &'de [u8], state: &mut __private::DecodeState<'de>) -> Result<Self, Error>;
+}
+
+/// A type an `iss`, `sub` or `jti` field may have.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a string type, so it cannot hold the `iss`, `sub` or `jti` claim",
+    label = "`iss`, `sub` and `jti` need a string type",
+    note = "use `String`, `&str`, `Cow<str>`, `Box<str>` or `Arc<str>`"
+)]
+pub trait StringClaim {
+    /// The claim's text, for validation.
+    fn as_claim_str(&self) -> &str;
+}
+
+impl StringClaim for String {
+    fn as_claim_str(&self) -> &str {
+        self
+    }
+}
+
+impl StringClaim for &str {
+    fn as_claim_str(&self) -> &str {
+        self
+    }
+}
+
+impl StringClaim for Cow<'_, str> {
+    fn as_claim_str(&self) -> &str {
+        self
+    }
+}
+
+impl StringClaim for Box<str> {
+    fn as_claim_str(&self) -> &str {
+        self
+    }
+}
+
+impl StringClaim for std::sync::Arc<str> {
+    fn as_claim_str(&self) -> &str {
+        self
+    }
+}
+
+/// A type an `aud` field may have: on decode each accepts a JSON string or an array of
+/// strings (RFC 7519 §4.1.3).
+///
+/// - `String`: one audience; an array must hold exactly one.
+/// - `Vec<String>` and [`Audience`]: any number.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold the `aud` claim",
+    label = "`aud` needs `String`, `Vec<String>` or `jwt_runtime::Audience`"
+)]
+pub trait AudienceClaim {
+    /// True when one of the token's audiences is exactly `expected`.
+    fn contains(&self, expected: &str) -> bool;
+
+    /// Writes the claim: a string for one audience, an array otherwise.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the serializer reports.
+    fn serialize_claim<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        Self: Sized;
+
+    /// Reads the claim from a string or an array of strings.
+    ///
+    /// # Errors
+    ///
+    /// A type error for anything else.
+    fn deserialize_claim<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>
+    where
+        Self: Sized;
+}
+
+/// The `aud` claim: one audience or several, as the token carries it.
+///
+/// Serializes as a JSON string when it holds exactly one audience, as an array otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audience(Vec<String>);
+
+impl Audience {
+    /// One audience.
+    #[must_use]
+    pub fn one(audience: impl Into<String>) -> Self {
+        Audience(vec![audience.into()])
+    }
+
+    /// Several audiences.
+    #[must_use]
+    pub fn many<I: IntoIterator<Item = S>, S: Into<String>>(audiences: I) -> Self {
+        Audience(audiences.into_iter().map(Into::into).collect())
+    }
+
+    /// The audiences.
+    #[must_use]
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl AudienceClaim for Audience {
+    fn contains(&self, expected: &str) -> bool {
+        self.0.iter().any(|audience| audience == expected)
+    }
+
+    fn serialize_claim<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => serializer.serialize_str(one),
+            many => serde::Serialize::serialize(many, serializer),
+        }
+    }
+
+    fn deserialize_claim<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StringOrArray).map(Audience)
+    }
+}
+
+impl AudienceClaim for Vec<String> {
+    fn contains(&self, expected: &str) -> bool {
+        self.iter().any(|audience| audience == expected)
+    }
+
+    fn serialize_claim<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(self, serializer)
+    }
+
+    fn deserialize_claim<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StringOrArray)
+    }
+}
+
+impl AudienceClaim for String {
+    fn contains(&self, expected: &str) -> bool {
+        self == expected
+    }
+
+    fn serialize_claim<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self)
+    }
+
+    fn deserialize_claim<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut audiences = deserializer.deserialize_any(StringOrArray)?;
+        match audiences.len() {
+            1 => Ok(audiences.swap_remove(0)),
+            _ => Err(de::Error::custom("expected exactly one audience")),
+        }
+    }
+}
+
+/// Reads a JSON string or array of strings into a `Vec`.
+struct StringOrArray;
+
+impl<'de> Visitor<'de> for StringOrArray {
+    type Value = Vec<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string or an array of strings")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(vec![value.to_owned()])
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut audiences = Vec::new();
+        while let Some(audience) = seq.next_element::<String>()? {
+            audiences.push(audience);
+        }
+        Ok(audiences)
+    }
+}
+
+impl<'de> Deserialize<'de> for Audience {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Audience::deserialize_claim(deserializer)
+    }
+}
+
+impl serde::Serialize for Audience {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.serialize_claim(serializer)
+    }
+}

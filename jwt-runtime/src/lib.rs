@@ -1,0 +1,85 @@
+//! Typed, compile-time checked HMAC JWTs.
+//!
+//! Declare a token's claims once, as a struct, and derive [`Claims`]: the derive generates
+//! the encoder, the decoder and the validation of exactly that schema, and schema mistakes
+//! are compile errors.
+//!
+//! ```
+//! use std::time::Duration;
+//! use jwt_runtime::{Claims, FixedClock, HmacKey, Hs256, NumericDate, Validation};
+//!
+//! #[derive(Claims, Debug)]
+//! #[claims(iss = "https://auth.example.com", aud = "api.example.com")]
+//! struct Session {
+//!     sub: String,
+//!     #[claim(exp)]
+//!     expires_at: NumericDate,
+//!     #[claim(iat, window = "5m")]
+//!     issued_at: NumericDate,
+//!     name: String,
+//! }
+//!
+//! let key = HmacKey::<Hs256>::from_bytes(b"an example secret, 32 bytes long")?;
+//! let now = NumericDate::from_secs(1_700_000_000);
+//! let session = Session {
+//!     sub: "user-42".into(),
+//!     expires_at: now + Duration::from_secs(600),
+//!     issued_at: now,
+//!     name: "Ada".into(),
+//! };
+//! let token = session.encode(&key)?;
+//!
+//! // `iss` and `aud` are checked against the declaration; the clock is injected.
+//! let verified: Session = Validation::new().clock(FixedClock(now)).decode(&token, &key)?;
+//! assert_eq!(verified.name, "Ada");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Details
+//!
+//! - Decoding runs the checks of the secure default profile in order: length (65,536 bytes),
+//!   shape, header (`alg` pinned by the type, no `none`, no `crit`, `typ`, `kid` only from a
+//!   configured [`KeySet`]), constant-time signature, then the payload, then the claims.
+//!   A forged token is always [`Error::Signature`]; its payload is never parsed.
+//! - Keys are typed by algorithm: an HS512 claims type does not decode with an HS256 key.
+//!   Keys shorter than the hash output are refused at construction ([`KeyError`]).
+//! - Duplicate JSON members are rejected, also when they only collide after unescaping.
+//!   Unknown claims are ignored; registered claims without a field are still validated.
+//! - A type with `#[claim(jti)]` is one-use and cannot be decoded without a replay store;
+//!   [`dangerous`] holds the explicitly named ways around the checks.
+//! - Nothing reads the wall clock but [`SystemClock`]; validation takes a [`Clock`].
+//! - No `unsafe`; no panics on any input.
+
+#![forbid(unsafe_code)]
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+mod alg;
+pub mod base64url;
+mod claims;
+mod clock;
+mod codec;
+pub mod dangerous;
+mod error;
+mod header;
+mod key;
+pub mod replay;
+mod time;
+mod validation;
+
+pub use crate::alg::{Algorithm, Hs256, Hs384, Hs512};
+pub use crate::claims::{Audience, AudienceClaim, Claims, DecodeClaims, StringClaim};
+pub use crate::clock::{Clock, FixedClock, SystemClock};
+pub use crate::codec::DEFAULT_MAX_TOKEN_LEN;
+pub use crate::error::{Error, KeyError, Malformed, Segment};
+pub use crate::header::Header;
+pub use crate::key::{HmacKey, KeySet, MAX_KEY_ID_LEN, SigningKey, VerifyingKeys};
+pub use crate::time::{NumericDate, TimeClaim};
+pub use crate::validation::{MAX_JTI_LEN, Validation};
+
+/// Derives [`Claims`] for a struct with named fields; see the crate documentation and the
+/// README's attribute reference.
+#[cfg(feature = "derive")]
+pub use jwt_derive::Claims;

@@ -1,0 +1,397 @@
+//! Support for the code `#[derive(Claims)]` generates. Not public API: no semver promise.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::claims::{AudienceClaim, StringClaim};
+use crate::error::{Error, Malformed, Segment, excerpt};
+use crate::time::{NumericDate, TimeClaim};
+
+pub use crate::alg::{Hs256, Hs384, Hs512};
+pub use crate::replay::{OneUse, Reusable};
+pub use core::option::Option::{None, Some};
+pub use core::result::Result::{Err, Ok};
+pub use serde;
+
+/// What a claims type declares in `#[claims(...)]` and `window = ...`.
+#[derive(Debug, Clone, Copy)]
+pub struct Schema {
+    /// `iss = "..."`: the expected issuer, unless replaced at run time.
+    pub issuer: Option<&'static str>,
+    /// `aud = "..."` or `aud = [...]`: accepted audiences, unless replaced at run time.
+    pub audience: &'static [&'static str],
+    /// `typ = "..."`: the exact header `typ`; `None` accepts `JWT` and `+jwt` types.
+    pub typ: Option<&'static str>,
+    /// `leeway = "..."`: clock skew tolerance, unless replaced at run time.
+    pub leeway: Duration,
+    /// `#[claim(iat, window = "...")]`: how old `iat` may be.
+    pub iat_window: Option<Duration>,
+}
+
+impl Schema {
+    /// The schema of a type that declares nothing.
+    pub const DEFAULT: Schema = Schema {
+        issuer: None,
+        audience: &[],
+        typ: None,
+        leeway: Duration::ZERO,
+        iat_window: None,
+    };
+}
+
+/// The registered claims of a decoded token, for validation.
+#[derive(Default, Clone, Copy)]
+pub struct Registered<'c> {
+    pub exp: Option<NumericDate>,
+    pub nbf: Option<NumericDate>,
+    pub iat: Option<NumericDate>,
+    pub iss: Option<&'c str>,
+    pub sub: Option<&'c str>,
+    pub aud: Option<&'c dyn AudienceClaim>,
+    pub jti: Option<&'c str>,
+}
+
+impl<'c> Registered<'c> {
+    /// Fills each claim the struct has no field for from the hidden slots.
+    pub(crate) fn or_hidden(self, hidden: &'c Hidden<'_>) -> Registered<'c> {
+        Registered {
+            exp: self.exp.or(hidden.exp),
+            nbf: self.nbf.or(hidden.nbf),
+            iat: self.iat.or(hidden.iat),
+            iss: self.iss.or(hidden.iss.as_deref()),
+            sub: self.sub.or(hidden.sub.as_deref()),
+            aud: self.aud.or(hidden.aud.as_ref().map(|aud| aud as &dyn AudienceClaim)),
+            jti: self.jti.or(hidden.jti.as_deref()),
+        }
+    }
+}
+
+/// `Registered` field helpers, spanned on the user's field type by the derive.
+pub fn time<T: TimeClaim>(value: &T) -> NumericDate {
+    value.to_numeric_date()
+}
+
+pub fn string<T: StringClaim + ?Sized>(value: &T) -> &str {
+    value.as_claim_str()
+}
+
+pub fn audience<T: AudienceClaim>(value: &T) -> &dyn AudienceClaim {
+    value
+}
+
+/// Writes a claims object member by member.
+pub struct PayloadWriter<'o> {
+    out: &'o mut Vec<u8>,
+    members: usize,
+}
+
+impl<'o> PayloadWriter<'o> {
+    pub(crate) fn new(out: &'o mut Vec<u8>) -> Self {
+        out.push(b'{');
+        PayloadWriter { out, members: 0 }
+    }
+
+    pub(crate) fn finish(self) {
+        self.out.push(b'}');
+    }
+
+    fn key(&mut self, name: &str) -> Result<(), Error> {
+        if self.members > 0 {
+            self.out.push(b',');
+        }
+        self.members += 1;
+        serde_json::to_writer(&mut *self.out, name).map_err(encode_error)?;
+        self.out.push(b':');
+        Ok(())
+    }
+
+    /// A time claim (`exp`, `nbf`, `iat`).
+    pub fn time<T: TimeClaim>(&mut self, name: &str, value: &T) -> Result<(), Error> {
+        self.key(name)?;
+        value
+            .serialize_claim(&mut serde_json::Serializer::new(&mut *self.out))
+            .map_err(encode_error)
+    }
+
+    /// The `aud` claim.
+    pub fn audience<T: AudienceClaim>(&mut self, name: &str, value: &T) -> Result<(), Error> {
+        self.key(name)?;
+        value
+            .serialize_claim(&mut serde_json::Serializer::new(&mut *self.out))
+            .map_err(encode_error)
+    }
+
+    /// Any other claim, through its `Serialize` implementation.
+    pub fn value<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), Error> {
+        self.key(name)?;
+        serde_json::to_writer(&mut *self.out, value).map_err(encode_error)
+    }
+}
+
+fn encode_error(error: serde_json::Error) -> Error {
+    Error::Encode(error.to_string())
+}
+
+/// Registered claims the struct has no field for: still type-checked and validated.
+#[derive(Default)]
+pub struct Hidden<'de> {
+    exp: Option<NumericDate>,
+    nbf: Option<NumericDate>,
+    iat: Option<NumericDate>,
+    iss: Option<Cow<'de, str>>,
+    sub: Option<Cow<'de, str>>,
+    aud: Option<crate::Audience>,
+    jti: Option<Cow<'de, str>>,
+}
+
+/// The state of one payload decode: typed errors, hidden claims, and the member names seen.
+#[derive(Default)]
+pub struct DecodeState<'de> {
+    error: Option<Error>,
+    current: Option<(&'static str, &'static str)>,
+    pub(crate) hidden: Hidden<'de>,
+    unknown: Option<HashSet<Cow<'de, str>>>,
+}
+
+impl<'de> DecodeState<'de> {
+    /// Records a typed error and returns a serde error that stops the parse.
+    fn fail<E: de::Error>(&mut self, error: Error) -> E {
+        self.error = Some(error);
+        E::custom("claims rejected")
+    }
+
+    /// Marks a declared member as seen; a second sighting is a duplicate.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DuplicateMember`], as a serde error.
+    pub fn first<E: de::Error>(&mut self, seen: &mut bool, name: &'static str) -> Result<(), E> {
+        if core::mem::replace(seen, true) {
+            return Err(self.fail(Error::DuplicateMember {
+                segment: Segment::Payload,
+                name: name.to_owned(),
+            }));
+        }
+        Ok(())
+    }
+
+    /// Reads a claim through a seed; a type error names the claim.
+    fn read<A, S>(&mut self, map: &mut A, name: &'static str, expected: &'static str, seed: S) -> Result<S::Value, A::Error>
+    where
+        A: MapAccess<'de>,
+        S: DeserializeSeed<'de>,
+    {
+        self.current = Some((name, expected));
+        let value = map.next_value_seed(seed)?;
+        self.current = None;
+        Ok(value)
+    }
+
+    /// A time claim.
+    ///
+    /// # Errors
+    ///
+    /// A serde error; the typed one is kept in the state.
+    pub fn time<A: MapAccess<'de>, T: TimeClaim>(&mut self, map: &mut A, name: &'static str) -> Result<T, A::Error> {
+        self.read(map, name, T::EXPECTED, TimeSeed(PhantomData))
+    }
+
+    /// The `aud` claim.
+    ///
+    /// # Errors
+    ///
+    /// A serde error; the typed one is kept in the state.
+    pub fn audience<A: MapAccess<'de>, T: AudienceClaim>(&mut self, map: &mut A, name: &'static str) -> Result<T, A::Error> {
+        self.read(map, name, "a string or an array of strings", AudienceSeed(PhantomData))
+    }
+
+    /// A `Cow<str>` claim, borrowed from the payload when it has no escapes.
+    ///
+    /// # Errors
+    ///
+    /// A serde error; the typed one is kept in the state.
+    pub fn cow_str<A: MapAccess<'de>>(&mut self, map: &mut A, name: &'static str) -> Result<Cow<'de, str>, A::Error> {
+        self.read(map, name, "a string", CowStrSeed)
+    }
+
+    /// Any other claim, through `Deserialize`.
+    ///
+    /// # Errors
+    ///
+    /// A serde error; the typed one is kept in the state.
+    pub fn value<A: MapAccess<'de>, T: Deserialize<'de>>(&mut self, map: &mut A, name: &'static str, expected: &'static str) -> Result<T, A::Error> {
+        self.read(map, name, expected, PhantomData::<T>)
+    }
+
+    /// A member the struct has no field for: a registered claim goes to a hidden slot (still
+    /// type-checked and validated), anything else is skipped. Duplicates are refused either way.
+    ///
+    /// # Errors
+    ///
+    /// A serde error; the typed one is kept in the state.
+    pub fn other<A: MapAccess<'de>>(&mut self, map: &mut A, key: Cow<'de, str>) -> Result<(), A::Error> {
+        macro_rules! hidden {
+            ($slot:ident, $name:literal, $read:expr) => {{
+                if self.hidden.$slot.is_some() {
+                    return Err(self.fail(Error::DuplicateMember {
+                        segment: Segment::Payload,
+                        name: $name.to_owned(),
+                    }));
+                }
+                let value = $read;
+                self.hidden.$slot = Some(value);
+                Ok(())
+            }};
+        }
+        match &*key {
+            "exp" => hidden!(exp, "exp", self.time::<A, NumericDate>(map, "exp")?),
+            "nbf" => hidden!(nbf, "nbf", self.time::<A, NumericDate>(map, "nbf")?),
+            "iat" => hidden!(iat, "iat", self.time::<A, NumericDate>(map, "iat")?),
+            "iss" => hidden!(iss, "iss", self.cow_str(map, "iss")?),
+            "sub" => hidden!(sub, "sub", self.cow_str(map, "sub")?),
+            "jti" => hidden!(jti, "jti", self.cow_str(map, "jti")?),
+            "aud" => hidden!(aud, "aud", self.audience::<A, crate::Audience>(map, "aud")?),
+            _ => {
+                let unknown = self.unknown.get_or_insert_with(HashSet::new);
+                if unknown.contains(&*key) {
+                    return Err(self.fail(Error::DuplicateMember {
+                        segment: Segment::Payload,
+                        name: excerpt(&key),
+                    }));
+                }
+                unknown.insert(key);
+                map.next_value::<IgnoredAny>()?;
+                Ok(())
+            }
+        }
+    }
+
+    /// A declared claim that must be present.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingClaim`], as a serde error.
+    pub fn required<T, E: de::Error>(&mut self, value: Option<T>, name: &'static str) -> Result<T, E> {
+        match value {
+            Some(value) => Ok(value),
+            None => Err(self.fail(Error::MissingClaim { claim: name })),
+        }
+    }
+
+    /// Turns the parse result into the typed error the state recorded, or a JSON error.
+    ///
+    /// # Errors
+    ///
+    /// The typed error; [`Error::ClaimType`] for a value of the wrong type;
+    /// [`Error::Malformed`] for JSON that is not an object or not valid.
+    pub fn finish<T>(&mut self, result: Result<T, serde_json::Error>) -> Result<T, Error> {
+        result.map_err(|error| classify(self.error.take(), self.current.take(), &error, Segment::Payload))
+    }
+}
+
+pub(crate) fn classify(
+    recorded: Option<Error>,
+    current: Option<(&'static str, &'static str)>,
+    error: &serde_json::Error,
+    segment: Segment,
+) -> Error {
+    if let Some(recorded) = recorded {
+        return recorded;
+    }
+    match (error.classify(), current) {
+        (serde_json::error::Category::Data, Some((claim, expected))) => Error::ClaimType { claim, expected },
+        (serde_json::error::Category::Data, None) => Error::Malformed {
+            segment,
+            reason: Malformed::NotAnObject,
+        },
+        _ => Error::Malformed {
+            segment,
+            reason: Malformed::Json,
+        },
+    }
+}
+
+/// Parses `json` as exactly one JSON object with `visitor`; nothing may follow it.
+///
+/// # Errors
+///
+/// serde_json's error; [`DecodeState::finish`] turns it into a typed one.
+pub fn deserialize_object<'de, V: Visitor<'de>>(json: &'de [u8], visitor: V) -> Result<V::Value, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let value = deserializer.deserialize_map(visitor)?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+/// A member name, borrowed from the payload unless it had escapes.
+pub struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(CowStrVisitor).map(Key)
+    }
+}
+
+struct CowStrVisitor;
+
+impl<'de> Visitor<'de> for CowStrVisitor {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(value))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(value.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(value))
+    }
+}
+
+struct CowStrSeed;
+
+impl<'de> DeserializeSeed<'de> for CowStrSeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(CowStrVisitor)
+    }
+}
+
+struct TimeSeed<T>(PhantomData<T>);
+
+impl<'de, T: TimeClaim> DeserializeSeed<'de> for TimeSeed<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        T::deserialize_claim(deserializer)
+    }
+}
+
+struct AudienceSeed<T>(PhantomData<T>);
+
+impl<'de, T: AudienceClaim> DeserializeSeed<'de> for AudienceSeed<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        T::deserialize_claim(deserializer)
+    }
+}
+
+/// Compile-time assertions the derive emits, spanned on the user's field types so that a
+/// wrong type is reported there.
+pub const fn assert_time_claim<T: TimeClaim>() {}
+pub const fn assert_string_claim<T: StringClaim + ?Sized>() {}
+pub const fn assert_audience_claim<T: AudienceClaim>() {}
