@@ -389,7 +389,7 @@ mod tests {
         assert_eq!(json(NumericDate::from_secs(1_300_819_380)), "1300819380");
         assert_eq!(json(NumericDate::from_f64(1.5).unwrap()), "1.5");
         assert_eq!(json(NumericDate::from_secs(-1)), "-1");
-        assert_eq!(json(NumericDate::from_f64(1e300).unwrap()), "1e300");
+        assert_eq!(json(NumericDate::from_f64(1e300).unwrap()), "1e+300");
     }
 
     #[test]
