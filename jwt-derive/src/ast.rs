@@ -71,7 +71,11 @@ impl<'a> Input<'a> {
                 None
             }
         }?;
-        let fields = named.named.iter().map(|field| Field::from_syn(cx, field)).collect();
+        let fields = named
+            .named
+            .iter()
+            .map(|field| Field::from_syn(cx, field))
+            .collect();
         Some(Input {
             original: input,
             container,
@@ -157,7 +161,9 @@ pub fn is_cow_str(ty: &Type) -> bool {
     let PathArguments::AngleBracketed(args) = &segment.arguments else {
         return false;
     };
-    args.args.iter().any(|arg| matches!(arg, GenericArgument::Type(Type::Path(inner)) if inner.path.is_ident("str")))
+    args.args.iter().any(
+        |arg| matches!(arg, GenericArgument::Type(Type::Path(inner)) if inner.path.is_ident("str")),
+    )
 }
 
 fn last_segment_argument<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {

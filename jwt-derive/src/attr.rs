@@ -4,8 +4,8 @@
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
-use syn::spanned::Spanned as _;
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned as _;
 use syn::{Expr, ExprLit, Lit, LitStr, Token};
 
 use crate::ctxt::Ctxt;
@@ -52,7 +52,9 @@ impl Registered {
     }
 
     pub fn from_name(name: &str) -> Option<Registered> {
-        Registered::ALL.into_iter().find(|claim| claim.name() == name)
+        Registered::ALL
+            .into_iter()
+            .find(|claim| claim.name() == name)
     }
 
     pub fn is_time(self) -> bool {
@@ -135,7 +137,9 @@ impl Container {
             let result = attr.parse_nested_meta(|meta| {
                 let key = &meta.path;
                 if key.is_ident("alg") {
-                    let lit = string_value(&meta, "alg = \"HS256\"")?;
+                    let Some(lit) = string_value(cx, &meta, "alg = \"HS256\"")? else {
+                        return Ok(());
+                    };
                     match parse_algorithm(&lit) {
                         Some(value) => alg.set(cx, key, value, lit.span()),
                         None => cx.error_spanned_by(
@@ -147,17 +151,22 @@ impl Container {
                         ),
                     }
                 } else if key.is_ident("iss") {
-                    let lit = string_value(&meta, "iss = \"https://issuer.example\"")?;
-                    iss.set(cx, key, lit.clone(), lit.span());
+                    if let Some(lit) = string_value(cx, &meta, "iss = \"https://issuer.example\"")? {
+                        iss.set(cx, key, lit.clone(), lit.span());
+                    }
                 } else if key.is_ident("typ") {
-                    let lit = string_value(&meta, "typ = \"at+jwt\"")?;
-                    typ.set(cx, key, lit.clone(), lit.span());
+                    if let Some(lit) = string_value(cx, &meta, "typ = \"at+jwt\"")? {
+                        typ.set(cx, key, lit.clone(), lit.span());
+                    }
                 } else if key.is_ident("aud") {
-                    let value = audience_value(&meta)?;
-                    let span = value.first().map_or_else(|| key.span(), LitStr::span);
-                    aud.set(cx, key, value, span);
+                    if let Some(value) = audience_value(cx, &meta)? {
+                        let span = value.first().map_or_else(|| key.span(), LitStr::span);
+                        aud.set(cx, key, value, span);
+                    }
                 } else if key.is_ident("leeway") {
-                    let lit = string_value(&meta, "leeway = \"30s\"")?;
+                    let Some(lit) = string_value(cx, &meta, "leeway = \"30s\"")? else {
+                        return Ok(());
+                    };
                     match duration::parse_secs(&lit.value()) {
                         Ok(secs) => leeway.set(cx, key, secs, lit.span()),
                         Err(error) => cx.error_spanned_by(&lit, format_args!("invalid `leeway`: {error}")),
@@ -195,29 +204,48 @@ fn parse_algorithm(lit: &LitStr) -> Option<Algorithm> {
 }
 
 /// `key = "string"`, or an error on the value that shows the expected form.
-fn string_value(meta: &ParseNestedMeta<'_>, example: &str) -> syn::Result<LitStr> {
+/// `key = "string"`. A value of the wrong kind is reported on the value and yields `None`,
+/// so that the rest of the attribute is still checked; a syntax error stops the attribute.
+fn string_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    example: &str,
+) -> syn::Result<Option<LitStr>> {
     let expr: Expr = meta.value()?.parse()?;
-    string_literal(&expr, &format!("expected a string: `{example}`"))
+    Ok(report(
+        cx,
+        string_literal(&expr, &format!("expected a string: `{example}`")),
+    ))
+}
+
+fn report<T>(cx: &Ctxt, result: syn::Result<T>) -> Option<T> {
+    result.map_err(|error| cx.syn_error(error)).ok()
 }
 
 /// `aud = "one"` or `aud = ["one", "two"]`.
-fn audience_value(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<LitStr>> {
-    let expected = "expected a string or an array of strings: `aud = \"api\"` or `aud = [\"api\", \"admin\"]`";
+fn audience_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Vec<LitStr>>> {
+    let expected =
+        "expected a string or an array of strings: `aud = \"api\"` or `aud = [\"api\", \"admin\"]`";
     let input = meta.value()?;
     if input.peek(syn::token::Bracket) {
         let content;
         let brackets = syn::bracketed!(content in input);
         let list = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
         if list.is_empty() {
-            return Err(syn::Error::new(
+            cx.syn_error(syn::Error::new(
                 brackets.span.join(),
                 "an empty `aud` list accepts no token; leave `aud` out to expect none",
             ));
+            return Ok(None);
         }
-        list.iter().map(|expr| string_literal(expr, expected)).collect()
+        let audiences: Vec<Option<LitStr>> = list
+            .iter()
+            .map(|expr| report(cx, string_literal(expr, expected)))
+            .collect();
+        Ok(audiences.into_iter().collect())
     } else {
         let expr: Expr = input.parse()?;
-        string_literal(&expr, expected).map(|lit| vec![lit])
+        Ok(report(cx, string_literal(&expr, expected)).map(|lit| vec![lit]))
     }
 }
 
@@ -260,7 +288,10 @@ impl Field {
             }
             let result = attr.parse_nested_meta(|meta| {
                 let key = &meta.path;
-                if let Some(claim) = key.get_ident().and_then(|ident| Registered::from_name(&ident.to_string())) {
+                if let Some(claim) = key
+                    .get_ident()
+                    .and_then(|ident| Registered::from_name(&ident.to_string()))
+                {
                     if meta.input.peek(syn::Token![=]) {
                         return Err(meta.error(format_args!(
                             "`{}` takes no value; write `#[claim({})]`",
@@ -283,15 +314,20 @@ impl Field {
                         None => role.set(cx, key, claim, key.span()),
                     }
                 } else if key.is_ident("window") {
-                    let lit = string_value(&meta, "window = \"5m\"")?;
+                    let Some(lit) = string_value(cx, &meta, "window = \"5m\"")? else {
+                        return Ok(());
+                    };
                     match duration::parse_secs(&lit.value()) {
                         Ok(0) => cx.error_spanned_by(&lit, "`window` must be longer than zero"),
                         Ok(secs) => window.set(cx, key, secs, lit.span()),
-                        Err(error) => cx.error_spanned_by(&lit, format_args!("invalid `window`: {error}")),
+                        Err(error) => {
+                            cx.error_spanned_by(&lit, format_args!("invalid `window`: {error}"))
+                        }
                     }
                 } else if key.is_ident("rename") {
-                    let lit = string_value(&meta, "rename = \"claim_name\"")?;
-                    rename.set(cx, key, lit.clone(), lit.span());
+                    if let Some(lit) = string_value(cx, &meta, "rename = \"claim_name\"")? {
+                        rename.set(cx, key, lit.clone(), lit.span());
+                    }
                 } else {
                     return Err(meta.error(format_args!(
                         "unknown #[claim(...)] keyword `{}`; expected one of {FIELD_KEYWORDS}",

@@ -18,7 +18,10 @@ pub fn check(cx: &Ctxt, input: &Input<'_>) {
 fn check_claim_held_once(cx: &Ctxt, input: &Input<'_>) {
     for (index, field) in input.fields.iter().enumerate() {
         let Some(claim) = field.claim else { continue };
-        if let Some(first) = input.fields[..index].iter().find(|earlier| earlier.claim == Some(claim)) {
+        if let Some(first) = input.fields[..index]
+            .iter()
+            .find(|earlier| earlier.claim == Some(claim))
+        {
             cx.syn_error(field.error_on_claim(format_args!(
                 "the `{}` claim is already held by field `{}`",
                 claim.name(),
@@ -35,7 +38,10 @@ fn check_json_names_unique(cx: &Ctxt, input: &Input<'_>) {
         if field.claim.is_some() {
             continue;
         }
-        if let Some(first) = input.fields[..index].iter().find(|earlier| earlier.json_name == field.json_name) {
+        if let Some(first) = input.fields[..index]
+            .iter()
+            .find(|earlier| earlier.json_name == field.json_name)
+        {
             cx.error_spanned_by(
                 &field.json_name_tokens,
                 format_args!(

@@ -25,7 +25,9 @@ impl std::fmt::Display for DurationError {
 
 /// Seconds in a literal like `"5m"`.
 pub fn parse_secs(text: &str) -> Result<u64, DurationError> {
-    let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(digits_end);
     if digits.is_empty() {
         return Err(DurationError::Syntax);
@@ -70,7 +72,13 @@ mod tests {
         assert_eq!(parse_secs("5x"), Err(DurationError::Unit("x".into())));
         assert_eq!(parse_secs("5 m"), Err(DurationError::Unit(" m".into())));
         assert_eq!(parse_secs("5min"), Err(DurationError::Unit("min".into())));
-        assert_eq!(parse_secs("99999999999999999999s"), Err(DurationError::Overflow));
-        assert_eq!(parse_secs("999999999999999999d"), Err(DurationError::Overflow));
+        assert_eq!(
+            parse_secs("99999999999999999999s"),
+            Err(DurationError::Overflow)
+        );
+        assert_eq!(
+            parse_secs("999999999999999999d"),
+            Err(DurationError::Overflow)
+        );
     }
 }

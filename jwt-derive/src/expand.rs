@@ -137,16 +137,31 @@ fn option_tokens(value: Option<TokenStream>) -> TokenStream {
     }
 }
 
+/// The ops of a registered field's type (see `jwt_runtime::__private::TimeOps`). Every use
+/// of a field's claim behaviour goes through this one call, spanned on the field type, so a
+/// wrong type gives one error there, however many places use it.
+fn ops(field: &Field<'_>) -> Option<TokenStream> {
+    let value_ty = field.value_ty();
+    let span = value_ty.span();
+    Some(match Kind::of(field) {
+        Kind::Time => quote_spanned!(span=> ::jwt_runtime::__private::time_ops::<#value_ty>()),
+        Kind::Audience => {
+            quote_spanned!(span=> ::jwt_runtime::__private::audience_ops::<#value_ty>())
+        }
+        Kind::String => quote_spanned!(span=> ::jwt_runtime::__private::string_ops::<#value_ty>()),
+        Kind::Custom => return None,
+    })
+}
+
 /// `__writer.<kind>("name", value)?;`, skipped for `None`.
 fn write_field(field: &Field<'_>) -> TokenStream {
     let member = field.ident;
     let name = &field.json_name;
     let value_ty = field.value_ty();
-    let span = value_ty.span();
-    let write = |value: TokenStream| match Kind::of(field) {
-        Kind::Time => quote_spanned!(span=> __writer.time::<#value_ty>(#name, #value)?;),
-        Kind::Audience => quote_spanned!(span=> __writer.audience::<#value_ty>(#name, #value)?;),
-        Kind::String | Kind::Custom => quote_spanned!(span=> __writer.value::<#value_ty>(#name, #value)?;),
+    let write = |value: TokenStream| match (Kind::of(field), ops(field)) {
+        (Kind::Time, Some(ops)) => quote!(__writer.time(#name, #value, #ops)?;),
+        (Kind::Audience, Some(ops)) => quote!(__writer.audience(#name, #value, #ops)?;),
+        _ => quote_spanned!(value_ty.span()=> __writer.value::<#value_ty>(#name, #value)?;),
     };
     if field.optional.is_some() {
         let write = write(quote!(__value));
@@ -167,7 +182,10 @@ fn write_declared(input: &Input<'_>) -> TokenStream {
     if let (Some(iss), None) = (&input.container.iss, input.field_for(Registered::Iss)) {
         tokens.extend(quote!(__writer.value::<str>("iss", #iss)?;));
     }
-    match (input.container.aud.as_slice(), input.field_for(Registered::Aud)) {
+    match (
+        input.container.aud.as_slice(),
+        input.field_for(Registered::Aud),
+    ) {
         ([], _) | (_, Some(_)) => {}
         ([one], None) => tokens.extend(quote!(__writer.value::<str>("aud", #one)?;)),
         (many, None) => tokens.extend(quote!(__writer.value::<[&str]>("aud", &[#(#many),*])?;)),
@@ -178,19 +196,18 @@ fn write_declared(input: &Input<'_>) -> TokenStream {
 /// `__registered.<claim> = ...;` for a registered claim.
 fn registered_field(field: &Field<'_>) -> Option<TokenStream> {
     let claim = field.claim?;
+    let ops = ops(field)?;
     let slot = format_ident!("{}", claim.name());
     let member = field.ident;
-    let value_ty = field.value_ty();
     let convert = match Kind::of(field) {
-        Kind::Time => quote_spanned!(value_ty.span()=> ::jwt_runtime::__private::time::<#value_ty>),
-        Kind::Audience => quote_spanned!(value_ty.span()=> ::jwt_runtime::__private::audience::<#value_ty>),
-        Kind::String => quote_spanned!(value_ty.span()=> ::jwt_runtime::__private::string::<#value_ty>),
-        Kind::Custom => return None,
+        Kind::Time => quote!((#ops).date),
+        Kind::Audience => quote!((#ops).as_dyn),
+        _ => quote!((#ops).as_str),
     };
     Some(if field.optional.is_some() {
         quote!(__registered.#slot = self.#member.as_ref().map(#convert);)
     } else {
-        quote!(__registered.#slot = ::core::option::Option::Some(#convert(&self.#member));)
+        quote!(__registered.#slot = ::core::option::Option::Some((#convert)(&self.#member));)
     })
 }
 
@@ -208,12 +225,21 @@ fn impl_decode_claims(input: &Input<'_>) -> TokenStream {
         0,
         GenericParam::Lifetime(LifetimeParam::new(Lifetime::new("'__s", Span::call_site()))),
     );
-    let (visitor_impl_generics, visitor_ty_generics, visitor_where) = visitor_generics.split_for_impl();
+    let (visitor_impl_generics, visitor_ty_generics, visitor_where) =
+        visitor_generics.split_for_impl();
 
     let indices: Vec<usize> = (0..input.fields.len()).collect();
-    let names: Vec<&str> = input.fields.iter().map(|field| field.json_name.as_str()).collect();
-    let values: Vec<_> = (0..input.fields.len()).map(|index| format_ident!("__value{}", index)).collect();
-    let seen: Vec<_> = (0..input.fields.len()).map(|index| format_ident!("__seen{}", index)).collect();
+    let names: Vec<&str> = input
+        .fields
+        .iter()
+        .map(|field| field.json_name.as_str())
+        .collect();
+    let values: Vec<_> = (0..input.fields.len())
+        .map(|index| format_ident!("__value{}", index))
+        .collect();
+    let seen: Vec<_> = (0..input.fields.len())
+        .map(|index| format_ident!("__seen{}", index))
+        .collect();
     let reads = input.fields.iter().map(read_field);
     let inits = input.fields.iter().zip(&values).map(|(field, value)| {
         let member = field.ident;
@@ -292,18 +318,20 @@ fn read_field(field: &Field<'_>) -> TokenStream {
     let name = &field.json_name;
     let value_ty = field.value_ty();
     let span = value_ty.span();
-    let read = match Kind::of(field) {
-        Kind::Time => quote_spanned!(span=> __state.time::<__A, #value_ty>(&mut __map, #name)?),
-        Kind::Audience => quote_spanned!(span=> __state.audience::<__A, #value_ty>(&mut __map, #name)?),
+    let read = match (Kind::of(field), ops(field)) {
+        (Kind::Time, Some(ops)) => quote!(__state.time(&mut __map, #name, #ops)?),
+        (Kind::Audience, Some(ops)) => quote!(__state.audience(&mut __map, #name, #ops)?),
         _ if ast::is_cow_str(value_ty) => quote!(__state.cow_str(&mut __map, #name)?),
-        Kind::String => quote_spanned!(span=> __state.value::<__A, #value_ty>(&mut __map, #name, "a string")?),
+        (Kind::String, _) => {
+            quote_spanned!(span=> __state.value::<__A, #value_ty>(&mut __map, #name, "a string")?)
+        }
         // An optional custom claim follows serde: `null` reads as `None`.
-        Kind::Custom if field.optional.is_some() => {
+        (Kind::Custom, _) if field.optional.is_some() => {
             let ty = field.ty;
             let expected = expected_custom(value_ty);
             return quote_spanned!(span=> __state.value::<__A, #ty>(&mut __map, #name, #expected)?);
         }
-        Kind::Custom => {
+        _ => {
             let expected = expected_custom(value_ty);
             quote_spanned!(span=> __state.value::<__A, #value_ty>(&mut __map, #name, #expected)?)
         }
@@ -319,10 +347,16 @@ fn expected_custom(value_ty: &Type) -> TokenStream {
 /// bounds for the fields whose types mention a type parameter.
 fn with_bounds(input: &Input<'_>, generics: &Generics, de: Option<&Lifetime>) -> Generics {
     let mut generics = generics.clone();
-    let type_params: Vec<_> = generics.type_params().map(|param| param.ident.clone()).collect();
+    let type_params: Vec<_> = generics
+        .type_params()
+        .map(|param| param.ident.clone())
+        .collect();
     let mut predicates: Vec<WherePredicate> = Vec::new();
     if let Some(de) = de {
-        let lifetimes: Vec<_> = generics.lifetimes().map(|param| param.lifetime.clone()).collect();
+        let lifetimes: Vec<_> = generics
+            .lifetimes()
+            .map(|param| param.lifetime.clone())
+            .collect();
         let mut param = LifetimeParam::new(de.clone());
         param.bounds.extend(lifetimes);
         generics.params.insert(0, GenericParam::Lifetime(param));
@@ -337,9 +371,13 @@ fn with_bounds(input: &Input<'_>, generics: &Generics, de: Option<&Lifetime>) ->
             (Kind::Time, _) => quote!(#value_ty: ::jwt_runtime::TimeClaim),
             (Kind::Audience, _) => quote!(#value_ty: ::jwt_runtime::AudienceClaim),
             (Kind::String, None) => quote!(#value_ty: ::jwt_runtime::StringClaim),
-            (Kind::String, Some(de)) => quote!(#value_ty: ::jwt_runtime::StringClaim + ::jwt_runtime::__private::serde::Deserialize<#de>),
+            (Kind::String, Some(de)) => {
+                quote!(#value_ty: ::jwt_runtime::StringClaim + ::jwt_runtime::__private::serde::Deserialize<#de>)
+            }
             (Kind::Custom, None) => quote!(#value_ty: ::jwt_runtime::__private::serde::Serialize),
-            (Kind::Custom, Some(de)) => quote!(#ty: ::jwt_runtime::__private::serde::Deserialize<#de>),
+            (Kind::Custom, Some(de)) => {
+                quote!(#ty: ::jwt_runtime::__private::serde::Deserialize<#de>)
+            }
         };
         predicates.push(syn::parse_quote!(#predicate));
     }

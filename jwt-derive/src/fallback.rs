@@ -12,7 +12,10 @@ pub fn expand(input: &DeriveInput, error: &syn::Error) -> TokenStream {
     let mut decode_generics = input.generics.clone();
     decode_generics.params.insert(
         0,
-        GenericParam::Lifetime(LifetimeParam::new(Lifetime::new("'__de", Span::call_site()))),
+        GenericParam::Lifetime(LifetimeParam::new(Lifetime::new(
+            "'__de",
+            Span::call_site(),
+        ))),
     );
     let (decode_impl_generics, _, _) = decode_generics.split_for_impl();
 

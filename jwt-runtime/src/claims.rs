@@ -79,7 +79,10 @@ pub trait DecodeClaims<'de>: Claims {
     /// # Errors
     ///
     /// A typed error for duplicates, missing claims and mistyped claims; malformed JSON.
-    fn __decode_payload(json: &'de [u8], state: &mut __private::DecodeState<'de>) -> Result<Self, Error>;
+    fn __decode_payload(
+        json: &'de [u8],
+        state: &mut __private::DecodeState<'de>,
+    ) -> Result<Self, Error>;
 }
 
 /// A type an `iss`, `sub` or `jti` field may have.
@@ -145,12 +148,9 @@ pub trait AudienceClaim {
     where
         Self: Sized;
 
-    /// Reads the claim from a string or an array of strings.
-    ///
-    /// # Errors
-    ///
-    /// A type error for anything else.
-    fn deserialize_claim<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>
+    /// Builds the claim from the token's audiences (a JSON string reads as one).
+    /// `None` when this type cannot hold them (a `String` holds exactly one).
+    fn from_audiences(audiences: Vec<String>) -> Option<Self>
     where
         Self: Sized;
 }
@@ -193,8 +193,8 @@ impl AudienceClaim for Audience {
         }
     }
 
-    fn deserialize_claim<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StringOrArray).map(Audience)
+    fn from_audiences(audiences: Vec<String>) -> Option<Self> {
+        Some(Audience(audiences))
     }
 }
 
@@ -207,8 +207,8 @@ impl AudienceClaim for Vec<String> {
         serde::Serialize::serialize(self, serializer)
     }
 
-    fn deserialize_claim<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StringOrArray)
+    fn from_audiences(audiences: Vec<String>) -> Option<Self> {
+        Some(audiences)
     }
 }
 
@@ -221,17 +221,13 @@ impl AudienceClaim for String {
         serializer.serialize_str(self)
     }
 
-    fn deserialize_claim<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut audiences = deserializer.deserialize_any(StringOrArray)?;
-        match audiences.len() {
-            1 => Ok(audiences.swap_remove(0)),
-            _ => Err(de::Error::custom("expected exactly one audience")),
-        }
+    fn from_audiences(mut audiences: Vec<String>) -> Option<Self> {
+        (audiences.len() == 1).then(|| audiences.swap_remove(0))
     }
 }
 
 /// Reads a JSON string or array of strings into a `Vec`.
-struct StringOrArray;
+pub(crate) struct StringOrArray;
 
 impl<'de> Visitor<'de> for StringOrArray {
     type Value = Vec<String>;
@@ -255,7 +251,7 @@ impl<'de> Visitor<'de> for StringOrArray {
 
 impl<'de> Deserialize<'de> for Audience {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Audience::deserialize_claim(deserializer)
+        deserializer.deserialize_any(StringOrArray).map(Audience)
     }
 }
 

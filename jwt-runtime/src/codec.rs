@@ -45,7 +45,8 @@ fn header_json<C: Claims>(kid: Option<&str>) -> Result<Vec<u8>, Error> {
     serde_json::to_writer(&mut header, typ).map_err(|error| Error::Encode(error.to_string()))?;
     if let Some(kid) = kid {
         header.extend_from_slice(br#","kid":"#);
-        serde_json::to_writer(&mut header, kid).map_err(|error| Error::Encode(error.to_string()))?;
+        serde_json::to_writer(&mut header, kid)
+            .map_err(|error| Error::Encode(error.to_string()))?;
     }
     header.push(b'}');
     Ok(header)
@@ -71,7 +72,11 @@ pub(crate) fn split(token: &str, max_len: usize) -> Result<Parts<'_>, Error> {
         segment: Segment::Token,
         reason,
     };
-    let mut dots = token.bytes().enumerate().filter(|&(_, byte)| byte == b'.').map(|(at, _)| at);
+    let mut dots = token
+        .bytes()
+        .enumerate()
+        .filter(|&(_, byte)| byte == b'.')
+        .map(|(at, _)| at);
     let (Some(first), Some(second)) = (dots.next(), dots.next()) else {
         return Err(malformed(Malformed::SegmentCount));
     };
@@ -101,7 +106,8 @@ pub(crate) fn with_decoded<R>(
     let decoded_len = base64url::decoded_len(text.len()).ok_or_else(malformed)?;
     if decoded_len <= STACK_BUFFER_LEN {
         let mut buffer = [0_u8; STACK_BUFFER_LEN];
-        let len = base64url::decode_to_slice(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
+        let len =
+            base64url::decode_to_slice(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
         use_bytes(&buffer[..len])
     } else {
         let bytes = base64url::decode(text.as_bytes()).map_err(|_| malformed())?;
@@ -130,9 +136,11 @@ pub(crate) fn verify_header_and_signature<A: Algorithm, K: VerifyingKeys<A> + ?S
         return Err(Error::Signature);
     }
     let mut mac = [0_u8; 64];
-    let len = base64url::decode_to_slice(parts.signature.as_bytes(), &mut mac).map_err(|_| Error::Malformed {
-        segment: Segment::Signature,
-        reason: Malformed::Base64,
+    let len = base64url::decode_to_slice(parts.signature.as_bytes(), &mut mac).map_err(|_| {
+        Error::Malformed {
+            segment: Segment::Signature,
+            reason: Malformed::Base64,
+        }
     })?;
     if !key.verify(parts.signed.as_bytes(), &mac[..len]) {
         return Err(Error::Signature);
@@ -140,7 +148,10 @@ pub(crate) fn verify_header_and_signature<A: Algorithm, K: VerifyingKeys<A> + ?S
     Ok(())
 }
 
-pub(crate) fn check_header<A: Algorithm>(header: &RawHeader<'_>, rules: &HeaderRules) -> Result<(), Error> {
+pub(crate) fn check_header<A: Algorithm>(
+    header: &RawHeader<'_>,
+    rules: &HeaderRules,
+) -> Result<(), Error> {
     match &header.alg {
         Some(Ok(alg)) if alg == A::NAME => {}
         Some(Ok(alg)) => {
@@ -187,6 +198,9 @@ pub(crate) fn decode_payload<'b, C: DecodeClaims<'b>>(
 }
 
 /// The registered claims of decoded claims, completed from the hidden slots.
-pub(crate) fn registered<'c, C: Claims>(claims: &'c C, state: &'c DecodeState<'_>) -> Registered<'c> {
+pub(crate) fn registered<'c, C: Claims>(
+    claims: &'c C,
+    state: &'c DecodeState<'_>,
+) -> Registered<'c> {
     claims.__registered().or_hidden(&state.hidden)
 }

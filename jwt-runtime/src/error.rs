@@ -274,7 +274,9 @@ impl fmt::Display for Malformed {
             Malformed::Base64 => f.write_str("not strict base64url"),
             Malformed::Json => f.write_str("not valid JSON"),
             Malformed::NotAnObject => f.write_str("not a JSON object"),
-            Malformed::HeaderParameter(name) => write!(f, "header parameter `{name}` has the wrong type"),
+            Malformed::HeaderParameter(name) => {
+                write!(f, "header parameter `{name}` has the wrong type")
+            }
         }
     }
 }

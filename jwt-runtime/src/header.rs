@@ -23,7 +23,12 @@ impl<'de> RawHeader<'de> {
     /// Parses one JSON object.
     pub(crate) fn parse(json: &'de [u8]) -> Result<Self, Error> {
         let mut recorded = None;
-        let result = crate::__private::deserialize_object(json, HeaderVisitor { recorded: &mut recorded });
+        let result = crate::__private::deserialize_object(
+            json,
+            HeaderVisitor {
+                recorded: &mut recorded,
+            },
+        );
         result.map_err(|error| crate::__private::classify(recorded, None, &error, Segment::Header))
     }
 }
@@ -59,7 +64,11 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
         while let Some(crate::__private::Key(key)) = map.next_key()? {
             match &*key {
                 "alg" | "typ" => {
-                    let slot = if key == "alg" { &mut header.alg } else { &mut header.typ };
+                    let slot = if key == "alg" {
+                        &mut header.alg
+                    } else {
+                        &mut header.typ
+                    };
                     if slot.is_some() {
                         return Err(self.duplicate(&key));
                     }
@@ -168,8 +177,16 @@ pub struct Header {
 impl Header {
     pub(crate) fn from_raw(raw: &RawHeader<'_>) -> Self {
         Header {
-            alg: raw.alg.as_ref().and_then(|alg| alg.as_ref().ok()).map(|alg| alg.to_string()),
-            typ: raw.typ.as_ref().and_then(|typ| typ.as_ref().ok()).map(|typ| typ.to_string()),
+            alg: raw
+                .alg
+                .as_ref()
+                .and_then(|alg| alg.as_ref().ok())
+                .map(|alg| alg.to_string()),
+            typ: raw
+                .typ
+                .as_ref()
+                .and_then(|typ| typ.as_ref().ok())
+                .map(|typ| typ.to_string()),
             kid: raw.kid.as_ref().map(|kid| kid.to_string()),
         }
     }
@@ -257,7 +274,10 @@ mod tests {
             let result = RawHeader::parse(json);
             match expected {
                 "ok" => assert!(result.is_ok()),
-                _ => assert!(result.unwrap_err().to_string().contains(expected), "{json:?}"),
+                _ => assert!(
+                    result.unwrap_err().to_string().contains(expected),
+                    "{json:?}"
+                ),
             }
         }
     }

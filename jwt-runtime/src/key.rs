@@ -119,13 +119,24 @@ impl<A: Algorithm> HmacKey<A> {
 
     /// Writes the MAC of `message` into `out`, which must be `A::MAC_LEN` bytes long.
     pub(crate) fn sign_into(&self, message: &[u8], out: &mut [u8]) {
-        let tag = self.state.clone().chain_update(message).finalize().into_bytes();
+        let tag = self
+            .state
+            .clone()
+            .chain_update(message)
+            .finalize()
+            .into_bytes();
         out.copy_from_slice(&tag);
     }
 
     /// Checks `tag` against the MAC of `message` in constant time (length is public).
     pub(crate) fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
-        tag.len() == A::MAC_LEN && self.state.clone().chain_update(message).verify_slice(tag).is_ok()
+        tag.len() == A::MAC_LEN
+            && self
+                .state
+                .clone()
+                .chain_update(message)
+                .verify_slice(tag)
+                .is_ok()
     }
 
     /// The raw MAC of `message`; for tests against HMAC vectors.
@@ -327,13 +338,28 @@ mod tests {
 
     #[test]
     fn key_set_never_falls_back() {
-        let current = HmacKey::<Hs256>::from_bytes(&[1; 32]).unwrap().with_kid("a").unwrap();
-        let old = HmacKey::<Hs256>::from_bytes(&[2; 32]).unwrap().with_kid("b").unwrap();
+        let current = HmacKey::<Hs256>::from_bytes(&[1; 32])
+            .unwrap()
+            .with_kid("a")
+            .unwrap();
+        let old = HmacKey::<Hs256>::from_bytes(&[2; 32])
+            .unwrap()
+            .with_kid("b")
+            .unwrap();
         let set = KeySet::new(current).unwrap().with_key(old).unwrap();
         assert_eq!(set.key_for(Some("b")).unwrap().kid(), Some("b"));
-        assert!(matches!(set.key_for(Some("c")), Err(Error::UnknownKeyId { .. })));
-        assert!(matches!(set.key_for(None), Err(Error::UnknownKeyId { kid: None })));
-        let dup = HmacKey::<Hs256>::from_bytes(&[3; 32]).unwrap().with_kid("a").unwrap();
+        assert!(matches!(
+            set.key_for(Some("c")),
+            Err(Error::UnknownKeyId { .. })
+        ));
+        assert!(matches!(
+            set.key_for(None),
+            Err(Error::UnknownKeyId { kid: None })
+        ));
+        let dup = HmacKey::<Hs256>::from_bytes(&[3; 32])
+            .unwrap()
+            .with_kid("a")
+            .unwrap();
         assert!(set.clone().with_key(dup).is_err());
     }
 }

@@ -66,23 +66,83 @@ impl<'c> Registered<'c> {
             iat: self.iat.or(hidden.iat),
             iss: self.iss.or(hidden.iss.as_deref()),
             sub: self.sub.or(hidden.sub.as_deref()),
-            aud: self.aud.or(hidden.aud.as_ref().map(|aud| aud as &dyn AudienceClaim)),
+            aud: self
+                .aud
+                .or(hidden.aud.as_ref().map(|aud| aud as &dyn AudienceClaim)),
             jti: self.jti.or(hidden.jti.as_deref()),
         }
     }
 }
 
-/// `Registered` field helpers, spanned on the user's field type by the derive.
-pub fn time<T: TimeClaim>(value: &T) -> NumericDate {
-    value.to_numeric_date()
+/// What the generated code needs of a time claim type, as plain function pointers.
+///
+/// The derive calls [`time_ops`] wherever it needs a time field's behaviour, spanned on the
+/// field's type: a type that is not a [`TimeClaim`] then fails that one bound, and the
+/// compiler reports a single error on the field type instead of one per use.
+pub struct TimeOps<T> {
+    pub expected: &'static str,
+    pub date: fn(&T) -> NumericDate,
+    write: fn(&T, &mut Vec<u8>) -> serde_json::Result<()>,
+    read: fn(serde_json::Number) -> serde_json::Result<T>,
 }
 
-pub fn string<T: StringClaim + ?Sized>(value: &T) -> &str {
-    value.as_claim_str()
+impl<T> Clone for TimeOps<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
 }
 
-pub fn audience<T: AudienceClaim>(value: &T) -> &dyn AudienceClaim {
-    value
+impl<T> Copy for TimeOps<T> {}
+
+pub const fn time_ops<T: TimeClaim>() -> TimeOps<T> {
+    TimeOps {
+        expected: T::EXPECTED,
+        date: T::to_numeric_date,
+        write: |value, out| value.serialize_claim(&mut serde_json::Serializer::new(out)),
+        read: T::deserialize_claim,
+    }
+}
+
+/// What the generated code needs of an `aud` claim type; see [`TimeOps`].
+pub struct AudienceOps<T> {
+    pub as_dyn: fn(&T) -> &dyn AudienceClaim,
+    write: fn(&T, &mut Vec<u8>) -> serde_json::Result<()>,
+    from_audiences: fn(Vec<String>) -> Option<T>,
+}
+
+impl<T> Clone for AudienceOps<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for AudienceOps<T> {}
+
+pub const fn audience_ops<T: AudienceClaim>() -> AudienceOps<T> {
+    AudienceOps {
+        as_dyn: |value| value,
+        write: |value, out| value.serialize_claim(&mut serde_json::Serializer::new(out)),
+        from_audiences: T::from_audiences,
+    }
+}
+
+/// What the generated code needs of an `iss`, `sub` or `jti` claim type; see [`TimeOps`].
+pub struct StringOps<T: ?Sized> {
+    pub as_str: fn(&T) -> &str,
+}
+
+impl<T: ?Sized> Clone for StringOps<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ?Sized> Copy for StringOps<T> {}
+
+pub const fn string_ops<T: StringClaim + ?Sized>() -> StringOps<T> {
+    StringOps {
+        as_str: T::as_claim_str,
+    }
 }
 
 /// Writes a claims object member by member.
@@ -112,19 +172,15 @@ impl<'o> PayloadWriter<'o> {
     }
 
     /// A time claim (`exp`, `nbf`, `iat`).
-    pub fn time<T: TimeClaim>(&mut self, name: &str, value: &T) -> Result<(), Error> {
+    pub fn time<T>(&mut self, name: &str, value: &T, ops: TimeOps<T>) -> Result<(), Error> {
         self.key(name)?;
-        value
-            .serialize_claim(&mut serde_json::Serializer::new(&mut *self.out))
-            .map_err(encode_error)
+        (ops.write)(value, self.out).map_err(encode_error)
     }
 
     /// The `aud` claim.
-    pub fn audience<T: AudienceClaim>(&mut self, name: &str, value: &T) -> Result<(), Error> {
+    pub fn audience<T>(&mut self, name: &str, value: &T, ops: AudienceOps<T>) -> Result<(), Error> {
         self.key(name)?;
-        value
-            .serialize_claim(&mut serde_json::Serializer::new(&mut *self.out))
-            .map_err(encode_error)
+        (ops.write)(value, self.out).map_err(encode_error)
     }
 
     /// Any other claim, through its `Serialize` implementation.
@@ -182,7 +238,13 @@ impl<'de> DecodeState<'de> {
     }
 
     /// Reads a claim through a seed; a type error names the claim.
-    fn read<A, S>(&mut self, map: &mut A, name: &'static str, expected: &'static str, seed: S) -> Result<S::Value, A::Error>
+    fn read<A, S>(
+        &mut self,
+        map: &mut A,
+        name: &'static str,
+        expected: &'static str,
+        seed: S,
+    ) -> Result<S::Value, A::Error>
     where
         A: MapAccess<'de>,
         S: DeserializeSeed<'de>,
@@ -198,8 +260,13 @@ impl<'de> DecodeState<'de> {
     /// # Errors
     ///
     /// A serde error; the typed one is kept in the state.
-    pub fn time<A: MapAccess<'de>, T: TimeClaim>(&mut self, map: &mut A, name: &'static str) -> Result<T, A::Error> {
-        self.read(map, name, T::EXPECTED, TimeSeed(PhantomData))
+    pub fn time<A: MapAccess<'de>, T>(
+        &mut self,
+        map: &mut A,
+        name: &'static str,
+        ops: TimeOps<T>,
+    ) -> Result<T, A::Error> {
+        self.read(map, name, ops.expected, TimeSeed(ops.read))
     }
 
     /// The `aud` claim.
@@ -207,8 +274,18 @@ impl<'de> DecodeState<'de> {
     /// # Errors
     ///
     /// A serde error; the typed one is kept in the state.
-    pub fn audience<A: MapAccess<'de>, T: AudienceClaim>(&mut self, map: &mut A, name: &'static str) -> Result<T, A::Error> {
-        self.read(map, name, "a string or an array of strings", AudienceSeed(PhantomData))
+    pub fn audience<A: MapAccess<'de>, T>(
+        &mut self,
+        map: &mut A,
+        name: &'static str,
+        ops: AudienceOps<T>,
+    ) -> Result<T, A::Error> {
+        self.read(
+            map,
+            name,
+            AUDIENCE_EXPECTED,
+            AudienceSeed(ops.from_audiences),
+        )
     }
 
     /// A `Cow<str>` claim, borrowed from the payload when it has no escapes.
@@ -216,7 +293,11 @@ impl<'de> DecodeState<'de> {
     /// # Errors
     ///
     /// A serde error; the typed one is kept in the state.
-    pub fn cow_str<A: MapAccess<'de>>(&mut self, map: &mut A, name: &'static str) -> Result<Cow<'de, str>, A::Error> {
+    pub fn cow_str<A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        name: &'static str,
+    ) -> Result<Cow<'de, str>, A::Error> {
         self.read(map, name, "a string", CowStrSeed)
     }
 
@@ -225,7 +306,12 @@ impl<'de> DecodeState<'de> {
     /// # Errors
     ///
     /// A serde error; the typed one is kept in the state.
-    pub fn value<A: MapAccess<'de>, T: Deserialize<'de>>(&mut self, map: &mut A, name: &'static str, expected: &'static str) -> Result<T, A::Error> {
+    pub fn value<A: MapAccess<'de>, T: Deserialize<'de>>(
+        &mut self,
+        map: &mut A,
+        name: &'static str,
+        expected: &'static str,
+    ) -> Result<T, A::Error> {
         self.read(map, name, expected, PhantomData::<T>)
     }
 
@@ -235,7 +321,11 @@ impl<'de> DecodeState<'de> {
     /// # Errors
     ///
     /// A serde error; the typed one is kept in the state.
-    pub fn other<A: MapAccess<'de>>(&mut self, map: &mut A, key: Cow<'de, str>) -> Result<(), A::Error> {
+    pub fn other<A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        key: Cow<'de, str>,
+    ) -> Result<(), A::Error> {
         macro_rules! hidden {
             ($slot:ident, $name:literal, $read:expr) => {{
                 if self.hidden.$slot.is_some() {
@@ -250,13 +340,29 @@ impl<'de> DecodeState<'de> {
             }};
         }
         match &*key {
-            "exp" => hidden!(exp, "exp", self.time::<A, NumericDate>(map, "exp")?),
-            "nbf" => hidden!(nbf, "nbf", self.time::<A, NumericDate>(map, "nbf")?),
-            "iat" => hidden!(iat, "iat", self.time::<A, NumericDate>(map, "iat")?),
+            "exp" => hidden!(
+                exp,
+                "exp",
+                self.time(map, "exp", time_ops::<NumericDate>())?
+            ),
+            "nbf" => hidden!(
+                nbf,
+                "nbf",
+                self.time(map, "nbf", time_ops::<NumericDate>())?
+            ),
+            "iat" => hidden!(
+                iat,
+                "iat",
+                self.time(map, "iat", time_ops::<NumericDate>())?
+            ),
             "iss" => hidden!(iss, "iss", self.cow_str(map, "iss")?),
             "sub" => hidden!(sub, "sub", self.cow_str(map, "sub")?),
             "jti" => hidden!(jti, "jti", self.cow_str(map, "jti")?),
-            "aud" => hidden!(aud, "aud", self.audience::<A, crate::Audience>(map, "aud")?),
+            "aud" => hidden!(
+                aud,
+                "aud",
+                self.audience(map, "aud", audience_ops::<crate::Audience>())?
+            ),
             _ => {
                 let unknown = self.unknown.get_or_insert_with(HashSet::new);
                 if unknown.contains(&*key) {
@@ -277,7 +383,11 @@ impl<'de> DecodeState<'de> {
     /// # Errors
     ///
     /// [`Error::MissingClaim`], as a serde error.
-    pub fn required<T, E: de::Error>(&mut self, value: Option<T>, name: &'static str) -> Result<T, E> {
+    pub fn required<T, E: de::Error>(
+        &mut self,
+        value: Option<T>,
+        name: &'static str,
+    ) -> Result<T, E> {
         match value {
             Some(value) => Ok(value),
             None => Err(self.fail(Error::MissingClaim { claim: name })),
@@ -291,7 +401,14 @@ impl<'de> DecodeState<'de> {
     /// The typed error; [`Error::ClaimType`] for a value of the wrong type;
     /// [`Error::Malformed`] for JSON that is not an object or not valid.
     pub fn finish<T>(&mut self, result: Result<T, serde_json::Error>) -> Result<T, Error> {
-        result.map_err(|error| classify(self.error.take(), self.current.take(), &error, Segment::Payload))
+        result.map_err(|error| {
+            classify(
+                self.error.take(),
+                self.current.take(),
+                &error,
+                Segment::Payload,
+            )
+        })
     }
 }
 
@@ -305,7 +422,9 @@ pub(crate) fn classify(
         return recorded;
     }
     match (error.classify(), current) {
-        (serde_json::error::Category::Data, Some((claim, expected))) => Error::ClaimType { claim, expected },
+        (serde_json::error::Category::Data, Some((claim, expected))) => {
+            Error::ClaimType { claim, expected }
+        }
         (serde_json::error::Category::Data, None) => Error::Malformed {
             segment,
             reason: Malformed::NotAnObject,
@@ -322,7 +441,10 @@ pub(crate) fn classify(
 /// # Errors
 ///
 /// serde_json's error; [`DecodeState::finish`] turns it into a typed one.
-pub fn deserialize_object<'de, V: Visitor<'de>>(json: &'de [u8], visitor: V) -> Result<V::Value, serde_json::Error> {
+pub fn deserialize_object<'de, V: Visitor<'de>>(
+    json: &'de [u8],
+    visitor: V,
+) -> Result<V::Value, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_slice(json);
     let value = deserializer.deserialize_map(visitor)?;
     deserializer.end()?;
@@ -370,28 +492,28 @@ impl<'de> DeserializeSeed<'de> for CowStrSeed {
     }
 }
 
-struct TimeSeed<T>(PhantomData<T>);
+const AUDIENCE_EXPECTED: &str = "a string or an array of strings";
 
-impl<'de, T: TimeClaim> DeserializeSeed<'de> for TimeSeed<T> {
+/// Reads a JSON number, then the claim type from it.
+struct TimeSeed<T>(fn(serde_json::Number) -> serde_json::Result<T>);
+
+impl<'de, T> DeserializeSeed<'de> for TimeSeed<T> {
     type Value = T;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
-        T::deserialize_claim(deserializer)
+        let number = serde_json::Number::deserialize(deserializer)?;
+        (self.0)(number).map_err(de::Error::custom)
     }
 }
 
-struct AudienceSeed<T>(PhantomData<T>);
+/// Reads a JSON string or array of strings, then the claim type from it.
+struct AudienceSeed<T>(fn(Vec<String>) -> Option<T>);
 
-impl<'de, T: AudienceClaim> DeserializeSeed<'de> for AudienceSeed<T> {
+impl<'de, T> DeserializeSeed<'de> for AudienceSeed<T> {
     type Value = T;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
-        T::deserialize_claim(deserializer)
+        let audiences = deserializer.deserialize_any(crate::claims::StringOrArray)?;
+        (self.0)(audiences).ok_or_else(|| de::Error::custom(AUDIENCE_EXPECTED))
     }
 }
-
-/// Compile-time assertions the derive emits, spanned on the user's field types so that a
-/// wrong type is reported there.
-pub const fn assert_time_claim<T: TimeClaim>() {}
-pub const fn assert_string_claim<T: StringClaim + ?Sized>() {}
-pub const fn assert_audience_claim<T: AudienceClaim>() {}

@@ -36,7 +36,10 @@ impl NumericDate {
 
     /// Whole seconds since the epoch (negative: before it).
     #[must_use]
-    #[allow(clippy::cast_precision_loss, reason = "NumericDate is an f64 by definition")]
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "NumericDate is an f64 by definition"
+    )]
     pub const fn from_secs(secs: i64) -> Self {
         NumericDate(secs as f64)
     }
@@ -64,7 +67,10 @@ impl NumericDate {
 
     /// Whole seconds, rounded down, saturating at the `i64` range.
     #[must_use]
-    #[allow(clippy::cast_possible_truncation, reason = "`as` saturates float-to-int casts")]
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "`as` saturates float-to-int casts"
+    )]
     pub fn as_secs(self) -> i64 {
         self.0.floor() as i64
     }
@@ -205,12 +211,18 @@ impl Visitor<'_> for NumericDateVisitor {
         f.write_str("a finite JSON number")
     }
 
-    #[allow(clippy::cast_precision_loss, reason = "NumericDate is an f64 by definition")]
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "NumericDate is an f64 by definition"
+    )]
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<NumericDate, E> {
         Ok(NumericDate(value as f64))
     }
 
-    #[allow(clippy::cast_precision_loss, reason = "NumericDate is an f64 by definition")]
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "NumericDate is an f64 by definition"
+    )]
     fn visit_i64<E: de::Error>(self, value: i64) -> Result<NumericDate, E> {
         Ok(NumericDate(value as f64))
     }
@@ -269,31 +281,45 @@ impl TimeClaim for NumericDate {
     }
 }
 
-macro_rules! integer_time_claim {
-    ($int:ty, $expected:literal) => {
-        impl TimeClaim for $int {
-            const EXPECTED: &'static str = $expected;
+impl TimeClaim for u64 {
+    const EXPECTED: &'static str = "a non-negative whole number of seconds since the epoch";
 
-            #[allow(clippy::cast_precision_loss, reason = "NumericDate is an f64 by definition")]
-            fn to_numeric_date(&self) -> NumericDate {
-                NumericDate(*self as f64)
-            }
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "NumericDate is an f64 by definition"
+    )]
+    fn to_numeric_date(&self) -> NumericDate {
+        NumericDate(*self as f64)
+    }
 
-            fn serialize_claim<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                self.serialize(serializer)
-            }
+    fn serialize_claim<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.serialize(serializer)
+    }
 
-            fn deserialize_claim<'de, D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                <$int>::deserialize(deserializer)
-            }
-        }
-    };
+    fn deserialize_claim<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        u64::deserialize(deserializer)
+    }
 }
 
-integer_time_claim!(u64, "a non-negative whole number of seconds since the epoch");
-integer_time_claim!(i64, "a whole number of seconds since the epoch");
+impl TimeClaim for i64 {
+    const EXPECTED: &'static str = "a whole number of seconds since the epoch";
+
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "NumericDate is an f64 by definition"
+    )]
+    fn to_numeric_date(&self) -> NumericDate {
+        NumericDate(*self as f64)
+    }
+
+    fn serialize_claim<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.serialize(serializer)
+    }
+
+    fn deserialize_claim<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        i64::deserialize(deserializer)
+    }
+}
 
 impl TimeClaim for SystemTime {
     const EXPECTED: &'static str = "a number of seconds since the epoch that SystemTime can hold";
@@ -315,9 +341,13 @@ impl TimeClaim for SystemTime {
 
 #[cfg(feature = "time")]
 impl TimeClaim for time::OffsetDateTime {
-    const EXPECTED: &'static str = "a number of seconds since the epoch within OffsetDateTime's range";
+    const EXPECTED: &'static str =
+        "a number of seconds since the epoch within OffsetDateTime's range";
 
-    #[allow(clippy::cast_precision_loss, reason = "NumericDate is an f64 by definition")]
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "NumericDate is an f64 by definition"
+    )]
     fn to_numeric_date(&self) -> NumericDate {
         NumericDate(self.unix_timestamp_nanos() as f64 / 1e9)
     }
@@ -326,13 +356,18 @@ impl TimeClaim for time::OffsetDateTime {
         self.to_numeric_date().serialize(serializer)
     }
 
-    #[allow(clippy::cast_possible_truncation, reason = "range-checked by the `time` crate")]
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "range-checked by the `time` crate"
+    )]
     fn deserialize_claim<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let date = NumericDate::deserialize(deserializer)?;
         let nanos = date.as_f64() * 1e9;
         // Beyond ±2^127 ns `as` would saturate; the range check below rejects those anyway.
         if !(-1e38..=1e38).contains(&nanos) {
-            return Err(de::Error::custom("NumericDate out of OffsetDateTime's range"));
+            return Err(de::Error::custom(
+                "NumericDate out of OffsetDateTime's range",
+            ));
         }
         time::OffsetDateTime::from_unix_timestamp_nanos(nanos as i128)
             .map_err(|_| de::Error::custom("NumericDate out of OffsetDateTime's range"))
@@ -343,7 +378,10 @@ impl TimeClaim for time::OffsetDateTime {
 impl TimeClaim for chrono::DateTime<chrono::Utc> {
     const EXPECTED: &'static str = "a number of seconds since the epoch within DateTime's range";
 
-    #[allow(clippy::cast_precision_loss, reason = "NumericDate is an f64 by definition")]
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "NumericDate is an f64 by definition"
+    )]
     fn to_numeric_date(&self) -> NumericDate {
         NumericDate(self.timestamp() as f64 + f64::from(self.timestamp_subsec_nanos()) / 1e9)
     }
@@ -398,7 +436,10 @@ mod tests {
         assert_eq!(parse("1300819380").unwrap(), 1_300_819_380.0);
         assert_eq!(parse("1.7e9").unwrap(), 1.7e9);
         assert_eq!(parse("-5.25").unwrap(), -5.25);
-        assert_eq!(parse("18446744073709551616").unwrap(), 18_446_744_073_709_551_616.0);
+        assert_eq!(
+            parse("18446744073709551616").unwrap(),
+            18_446_744_073_709_551_616.0
+        );
         for bad in ["\"1\"", "null", "true", "[]", "{}", "1e400", "-1e400"] {
             assert!(parse(bad).is_err(), "{bad}");
         }
@@ -406,7 +447,8 @@ mod tests {
 
     #[test]
     fn integer_time_claims_refuse_fractions() {
-        let parse = |text: &str| u64::deserialize_claim(&mut serde_json::Deserializer::from_str(text));
+        let parse =
+            |text: &str| u64::deserialize_claim(&mut serde_json::Deserializer::from_str(text));
         assert_eq!(parse("10").unwrap(), 10);
         assert!(parse("1.5").is_err());
         assert!(parse("-1").is_err());
@@ -420,6 +462,11 @@ mod tests {
         assert_eq!(NumericDate::from_system_time(time), date);
         let before = NumericDate::from_secs(-10).to_system_time().unwrap();
         assert_eq!(NumericDate::from_system_time(before).as_secs(), -10);
-        assert!(NumericDate::from_f64(1e300).unwrap().to_system_time().is_none());
+        assert!(
+            NumericDate::from_f64(1e300)
+                .unwrap()
+                .to_system_time()
+                .is_none()
+        );
     }
 }

@@ -1,0 +1,8 @@
+use jwt_runtime::Claims;
+
+#[derive(Claims)]
+enum Session {
+    User { sub: String },
+}
+
+fn main() {}

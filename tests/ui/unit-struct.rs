@@ -1,0 +1,6 @@
+use jwt_runtime::Claims;
+
+#[derive(Claims)]
+struct Session;
+
+fn main() {}

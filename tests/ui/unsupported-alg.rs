@@ -1,0 +1,21 @@
+use jwt_runtime::{Claims, NumericDate};
+
+#[derive(Claims)]
+#[claims(alg = "none")]
+struct Unsigned {
+    exp: NumericDate,
+}
+
+#[derive(Claims)]
+#[claims(alg = "RS256")]
+struct Rsa {
+    exp: NumericDate,
+}
+
+#[derive(Claims)]
+#[claims(alg = "hs256")]
+struct Lowercase {
+    exp: NumericDate,
+}
+
+fn main() {}
