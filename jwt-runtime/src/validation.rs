@@ -173,6 +173,11 @@ impl<K: Clock> Validation<K> {
         Ok(claims)
     }
 
+    /// The leeway in force for `C`: the one set here, else the declared one.
+    pub(crate) fn effective_leeway<C: Claims>(&self) -> Duration {
+        self.leeway.unwrap_or(C::__SCHEMA.leeway)
+    }
+
     /// Every step but the replay check. Owned claims only.
     pub(crate) fn decode_unchecked_replay<C, Ks>(&self, token: &str, keys: &Ks) -> Result<C, Error>
     where
