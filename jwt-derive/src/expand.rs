@@ -375,11 +375,15 @@ fn with_bounds(input: &Input<'_>, generics: &Generics, de: Option<&Lifetime>) ->
                 quote!(#value_ty: ::jwt_runtime::StringClaim + ::jwt_runtime::__private::serde::Deserialize<#de>)
             }
             (Kind::Custom, None) => quote!(#value_ty: ::jwt_runtime::__private::serde::Serialize),
-            (Kind::Custom, Some(de)) => {
-                quote!(#ty: ::jwt_runtime::__private::serde::Deserialize<#de>)
-            }
+            // `DecodeClaims` has `Claims` as supertrait, so it needs the `Serialize` bound too.
+            (Kind::Custom, Some(de)) => quote!(
+                #value_ty: ::jwt_runtime::__private::serde::Serialize,
+                #ty: ::jwt_runtime::__private::serde::Deserialize<#de>
+            ),
         };
-        predicates.push(syn::parse_quote!(#predicate));
+        let parsed: syn::punctuated::Punctuated<WherePredicate, syn::Token![,]> =
+            syn::parse_quote!(#predicate);
+        predicates.extend(parsed);
     }
     generics.make_where_clause().predicates.extend(predicates);
     generics

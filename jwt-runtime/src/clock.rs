@@ -13,13 +13,15 @@ pub trait Clock {
     fn now(&self) -> NumericDate;
 }
 
-/// The operating system's wall clock (the default).
+/// The operating system's wall clock, in whole seconds (the default).
+///
+/// Whole seconds keep tokens built from `now` free of fractions, as most peers expect.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> NumericDate {
-        NumericDate::from_system_time(SystemTime::now())
+        NumericDate::from_secs(NumericDate::from_system_time(SystemTime::now()).as_secs())
     }
 }
 

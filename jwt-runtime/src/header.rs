@@ -93,7 +93,7 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
                         return Err(self.duplicate(&key));
                     }
                     header.crit = true;
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value_seed(crate::__private::Skip)?;
                 }
                 _ => {
                     let unknown = unknown.get_or_insert_with(HashSet::new);
@@ -101,7 +101,7 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
                         return Err(self.duplicate(&key));
                     }
                     unknown.insert(key);
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value_seed(crate::__private::Skip)?;
                 }
             }
         }
@@ -156,12 +156,14 @@ impl<'de> Visitor<'de> for StringOrOther {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        while seq.next_element_seed(crate::__private::Skip)?.is_some() {}
         Ok(Err(()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            map.next_value_seed(crate::__private::Skip)?;
+        }
         Ok(Err(()))
     }
 }

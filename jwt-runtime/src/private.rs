@@ -6,7 +6,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::claims::{AudienceClaim, StringClaim};
@@ -372,8 +372,7 @@ impl<'de> DecodeState<'de> {
                     }));
                 }
                 unknown.insert(key);
-                map.next_value::<IgnoredAny>()?;
-                Ok(())
+                map.next_value_seed(Skip)
             }
         }
     }
@@ -449,6 +448,65 @@ pub fn deserialize_object<'de, V: Visitor<'de>>(
     let value = deserializer.deserialize_map(visitor)?;
     deserializer.end()?;
     Ok(value)
+}
+
+/// Skips one JSON value. Unlike serde's `IgnoredAny` (which serde_json skips without any
+/// depth limit), this goes through `deserialize_any`, so serde_json's nesting limit of 128
+/// applies to skipped members as to every other value.
+#[derive(Clone, Copy)]
+pub(crate) struct Skip;
+
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // Member names of skipped objects are not checked for duplicates: nothing reads them.
+        while map.next_key::<de::IgnoredAny>()?.is_some() {
+            map.next_value_seed(Skip)?;
+        }
+        Ok(())
+    }
 }
 
 /// A member name, borrowed from the payload unless it had escapes.

@@ -158,14 +158,20 @@ impl<K: Clock> Validation<K> {
     /// # Errors
     ///
     /// The first check the token fails, as an [`Error`].
-    pub fn decode_borrowed<'b, C, Ks>(&self, token: &str, keys: &Ks, buffer: &'b mut Vec<u8>) -> Result<C, Error>
+    pub fn decode_borrowed<'b, C, Ks>(
+        &self,
+        token: &str,
+        keys: &Ks,
+        buffer: &'b mut Vec<u8>,
+    ) -> Result<C, Error>
     where
         C: DecodeClaims<'b> + Claims<Replay = Reusable>,
         Ks: VerifyingKeys<C::Algorithm> + ?Sized,
     {
         let parts = self.verify_parts::<C, Ks>(token, keys)?;
         buffer.clear();
-        crate::base64url::decode_into(parts.payload.as_bytes(), buffer).map_err(|_| payload_base64())?;
+        crate::base64url::decode_into(parts.payload.as_bytes(), buffer)
+            .map_err(|_| payload_base64())?;
         let buffer: &'b Vec<u8> = buffer;
         let mut state = DecodeState::default();
         let claims = codec::decode_payload::<C>(buffer, &mut state)?;
@@ -222,7 +228,10 @@ impl<K: Clock> Validation<K> {
 
         let audience_ok = match (&self.audience, claims.aud) {
             (Some(expected), Some(aud)) => expected.iter().any(|expected| aud.contains(expected)),
-            (None, Some(aud)) => schema.audience.iter().any(|expected| aud.contains(expected)),
+            (None, Some(aud)) => schema
+                .audience
+                .iter()
+                .any(|expected| aud.contains(expected)),
             // RFC 7519 §4.1.3: no audience token passes a verifier that expects one.
             (Some(expected), None) => expected.is_empty(),
             (None, None) => schema.audience.is_empty(),
@@ -312,7 +321,10 @@ mod tests {
     fn exp_boundary() {
         let claims = times(Some(100), None, None);
         assert!(check_times(&claims, at(99), Duration::ZERO, None).is_ok());
-        assert!(matches!(check_times(&claims, at(100), Duration::ZERO, None), Err(Error::Expired { .. })));
+        assert!(matches!(
+            check_times(&claims, at(100), Duration::ZERO, None),
+            Err(Error::Expired { .. })
+        ));
         assert!(check_times(&claims, at(104), Duration::from_secs(5), None).is_ok());
         assert!(check_times(&claims, at(105), Duration::from_secs(5), None).is_err());
     }
@@ -320,7 +332,10 @@ mod tests {
     #[test]
     fn nbf_boundary() {
         let claims = times(None, Some(100), None);
-        assert!(matches!(check_times(&claims, at(99), Duration::ZERO, None), Err(Error::NotYetValid { .. })));
+        assert!(matches!(
+            check_times(&claims, at(99), Duration::ZERO, None),
+            Err(Error::NotYetValid { .. })
+        ));
         assert!(check_times(&claims, at(100), Duration::ZERO, None).is_ok());
         assert!(check_times(&claims, at(95), Duration::from_secs(5), None).is_ok());
     }
@@ -329,12 +344,18 @@ mod tests {
     fn iat_window_boundaries() {
         let window = Some(Duration::from_secs(300));
         let claims = times(None, None, Some(1_000));
-        assert!(matches!(check_times(&claims, at(999), Duration::ZERO, window), Err(Error::IssuedInFuture { .. })));
+        assert!(matches!(
+            check_times(&claims, at(999), Duration::ZERO, window),
+            Err(Error::IssuedInFuture { .. })
+        ));
         assert!(check_times(&claims, at(1_000), Duration::ZERO, window).is_ok());
         assert!(check_times(&claims, at(1_300), Duration::ZERO, window).is_ok());
         assert!(matches!(
             check_times(&claims, at(1_301), Duration::ZERO, window),
-            Err(Error::IssuedTooLongAgo { window_secs: 300, .. })
+            Err(Error::IssuedTooLongAgo {
+                window_secs: 300,
+                ..
+            })
         ));
     }
 
@@ -351,7 +372,12 @@ mod tests {
                         iat: Some(date),
                         ..Registered::default()
                     };
-                    let _ = check_times(&claims, NumericDate::from_f64(now).unwrap(), leeway, Some(Duration::MAX));
+                    let _ = check_times(
+                        &claims,
+                        NumericDate::from_f64(now).unwrap(),
+                        leeway,
+                        Some(Duration::MAX),
+                    );
                 }
             }
         }
