@@ -64,6 +64,7 @@ mod codec;
 pub mod dangerous;
 mod error;
 mod header;
+pub mod http;
 mod key;
 pub mod replay;
 mod time;
