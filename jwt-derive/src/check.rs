@@ -56,13 +56,13 @@ fn check_json_names_unique(cx: &Ctxt, input: &Input<'_>) {
 // `window` bounds how long ago a token was issued, so it belongs to `iat` alone.
 fn check_window_only_on_iat(cx: &Ctxt, input: &Input<'_>) {
     for field in &input.fields {
-        if let Some(window) = &field.attrs.window {
-            if field.claim != Some(Registered::Iat) {
-                cx.syn_error(syn::Error::new(
-                    window.span,
-                    "`window` applies only to the `iat` claim: `#[claim(iat, window = \"5m\")]`",
-                ));
-            }
+        if let Some(window) = &field.attrs.window
+            && field.claim != Some(Registered::Iat)
+        {
+            cx.syn_error(syn::Error::new(
+                window.span,
+                "`window` applies only to the `iat` claim: `#[claim(iat, window = \"5m\")]`",
+            ));
         }
     }
 }

@@ -220,10 +220,10 @@ impl<K: Clock> Validation<K> {
         check_times(&claims, now, leeway, schema.iat_window)?;
 
         let issuer = self.issuer.as_deref().or(schema.issuer);
-        if let Some(issuer) = issuer {
-            if claims.iss != Some(issuer) {
-                return Err(Error::Issuer);
-            }
+        if let Some(issuer) = issuer
+            && claims.iss != Some(issuer)
+        {
+            return Err(Error::Issuer);
         }
 
         let audience_ok = match (&self.audience, claims.aud) {
@@ -240,19 +240,19 @@ impl<K: Clock> Validation<K> {
             return Err(Error::Audience);
         }
 
-        if let Some(subject) = &self.subject {
-            if claims.sub != Some(subject.as_str()) {
-                return Err(Error::Subject);
-            }
+        if let Some(subject) = &self.subject
+            && claims.sub != Some(subject.as_str())
+        {
+            return Err(Error::Subject);
         }
 
-        if let Some(jti) = claims.jti {
-            if jti.len() > MAX_JTI_LEN {
-                return Err(Error::InvalidClaim {
-                    claim: "jti",
-                    reason: "longer than 256 bytes",
-                });
-            }
+        if let Some(jti) = claims.jti
+            && jti.len() > MAX_JTI_LEN
+        {
+            return Err(Error::InvalidClaim {
+                claim: "jti",
+                reason: "longer than 256 bytes",
+            });
         }
         Ok(())
     }
@@ -273,28 +273,28 @@ fn check_times(
     leeway: Duration,
     iat_window: Option<Duration>,
 ) -> Result<(), Error> {
-    if let Some(exp) = claims.exp {
-        if now >= exp.saturating_add(leeway) {
-            return Err(Error::Expired { exp, now });
-        }
+    if let Some(exp) = claims.exp
+        && now >= exp.saturating_add(leeway)
+    {
+        return Err(Error::Expired { exp, now });
     }
-    if let Some(nbf) = claims.nbf {
-        if now.saturating_add(leeway) < nbf {
-            return Err(Error::NotYetValid { nbf, now });
-        }
+    if let Some(nbf) = claims.nbf
+        && now.saturating_add(leeway) < nbf
+    {
+        return Err(Error::NotYetValid { nbf, now });
     }
     if let Some(iat) = claims.iat {
         if iat > now.saturating_add(leeway) {
             return Err(Error::IssuedInFuture { iat, now });
         }
-        if let Some(window) = iat_window {
-            if iat < now.saturating_sub(window).saturating_sub(leeway) {
-                return Err(Error::IssuedTooLongAgo {
-                    iat,
-                    now,
-                    window_secs: window.as_secs(),
-                });
-            }
+        if let Some(window) = iat_window
+            && iat < now.saturating_sub(window).saturating_sub(leeway)
+        {
+            return Err(Error::IssuedTooLongAgo {
+                iat,
+                now,
+                window_secs: window.as_secs(),
+            });
         }
     }
     Ok(())
