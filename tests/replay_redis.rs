@@ -1,0 +1,845 @@
+//! One-use (`jti`) tokens on a real `redis-server` (and a real three-node Redis Cluster),
+//! started by each test on free loopback ports: accepted once across threads, tasks and
+//! processes; fail closed while Redis is down; recover after it restarts; forgotten when the
+//! token expires.
+//!
+//! Without `redis-server` on `PATH` these tests print a loud notice and pass, unless
+//! `JWT_REQUIRE_REDIS=1` (as in CI), which turns the notice into a failure.
+//!
+//! Validation runs on fixed clocks set from Redis's own `TIME`, never the wall clock; Redis
+//! expires keys by its clock, which is what the expiry test waits for (bounded polling, no
+//! timing assertion).
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use jwt_runtime::replay::{AsyncRedisStore, RedisStore, StoreError};
+use jwt_runtime::{Claims, Error, FixedClock, HmacKey, Hs256, NumericDate, Validation};
+
+#[derive(Claims, Debug)]
+#[claims(iss = "https://auth.example.com")]
+struct Link {
+    sub: String,
+    exp: NumericDate,
+    jti: String,
+}
+
+fn key() -> HmacKey<Hs256> {
+    HmacKey::from_bytes(b"replay-redis test key, 32 bytes!").unwrap()
+}
+
+fn token(jti: &str, exp: i64) -> String {
+    Link {
+        sub: "ada".into(),
+        exp: NumericDate::from_secs(exp),
+        jti: jti.into(),
+    }
+    .encode(&key())
+    .unwrap()
+}
+
+fn validation_at(now: i64) -> Validation<FixedClock> {
+    Validation::new().clock(FixedClock(NumericDate::from_secs(now)))
+}
+
+/// Runs a test body only when `redis-server` is installed; otherwise says so loudly, and
+/// fails when `JWT_REQUIRE_REDIS=1`.
+fn redis_installed() -> bool {
+    let found = Command::new("redis-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !found {
+        if std::env::var("JWT_REQUIRE_REDIS").as_deref() == Ok("1") {
+            panic!(
+                "redis-server is not on PATH and JWT_REQUIRE_REDIS=1: install it (apt-get install redis-server)"
+            );
+        }
+        // Straight to the process's stderr: libtest would swallow `eprintln!` of a passing test.
+        let banner = "\n\
+             ******************************************************************************\n\
+             *  SKIPPED: redis-server is not on PATH, so the Redis replay-store tests did  *\n\
+             *  NOT run. Install it (apt-get install redis-server), or set                 *\n\
+             *  JWT_REQUIRE_REDIS=1 to turn this notice into a failure.                    *\n\
+             ******************************************************************************\n";
+        let _ = std::io::stderr().write_all(banner.as_bytes());
+    }
+    found
+}
+
+macro_rules! require_redis {
+    () => {
+        if !redis_installed() {
+            return;
+        }
+    };
+}
+
+/// A free loopback port (and, for cluster nodes, its bus port `port + 10000` too).
+fn free_port(with_bus: bool) -> u16 {
+    for _ in 0..200 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        if !with_bus {
+            return port;
+        }
+        if port < 55_000 && TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port pair");
+}
+
+/// A `redis-server` child process on a loopback port, with its own directory.
+struct Server {
+    port: u16,
+    dir: PathBuf,
+    extra: Vec<String>,
+    child: Option<Child>,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        Self::start_on(free_port(false), extra)
+    }
+
+    fn start_on(port: u16, extra: &[&str]) -> Server {
+        let dir =
+            std::env::temp_dir().join(format!("jwt-replay-redis-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut server = Server {
+            port,
+            dir,
+            extra: extra.iter().map(|arg| (*arg).to_owned()).collect(),
+            child: None,
+        };
+        server.restart();
+        server
+    }
+
+    /// Starts (again) on the same port and directory, and waits until it answers.
+    fn restart(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        let port = self.port.to_string();
+        let mut child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port,
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--logfile",
+                "",
+            ])
+            .arg("--dir")
+            .arg(&self.dir)
+            .args(&self.extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        for _ in 0..400 {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("redis-server on port {port} exited: {status}");
+            }
+            if let Ok(mut connection) = self.try_connection() {
+                if redis::cmd("PING").query::<String>(&mut connection).is_ok() {
+                    self.child = Some(child);
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        let _ = child.kill();
+        panic!("redis-server on port {port} did not answer");
+    }
+
+    /// SIGKILL: no chance to save or say goodbye.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    fn try_connection(&self) -> redis::RedisResult<redis::Connection> {
+        redis::Client::open(self.url())?.get_connection_with_timeout(Duration::from_millis(200))
+    }
+
+    fn connection(&self) -> redis::Connection {
+        self.try_connection().expect("connect to the test redis")
+    }
+
+    /// Redis's clock, in whole seconds.
+    fn now(&self) -> i64 {
+        let (secs, _micros): (i64, i64) = redis::cmd("TIME").query(&mut self.connection()).unwrap();
+        secs
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn is_store_unavailable<T: std::fmt::Debug>(result: &Result<T, Error>) -> bool {
+    matches!(result, Err(Error::StoreUnavailable(_)))
+}
+
+#[test]
+fn sync_store_accepts_once_with_the_documented_key_and_expiry() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let now = server.now();
+    let exp = now + 600;
+    let store = RedisStore::open(&server.url()).unwrap();
+    let validation = validation_at(now);
+    let token = token("sync-1", exp);
+
+    let link: Link = validation.decode_once(&token, &key(), &store).unwrap();
+    assert_eq!(link.jti, "sync-1");
+    let again = validation.decode_once::<Link, _, _>(&token, &key(), &store);
+    assert!(matches!(again, Err(Error::Replayed)), "{again:?}");
+
+    // `SET jwt:jti:<jti> 1 NX EXAT <exp + leeway>`.
+    let mut redis = server.connection();
+    let value: String = redis::cmd("GET")
+        .arg("jwt:jti:sync-1")
+        .query(&mut redis)
+        .unwrap();
+    assert_eq!(value, "1");
+    let expires: i64 = redis::cmd("EXPIRETIME")
+        .arg("jwt:jti:sync-1")
+        .query(&mut redis)
+        .unwrap();
+    assert_eq!(expires, exp);
+
+    // The leeway in force extends the memory; a custom prefix is its own namespace.
+    let lenient = RedisStore::builder(server.url())
+        .key_prefix("links:")
+        .build()
+        .unwrap();
+    let with_leeway = validation.clone().leeway(Duration::from_secs(30));
+    assert!(
+        with_leeway
+            .decode_once::<Link, _, _>(&token, &key(), &lenient)
+            .is_ok()
+    );
+    let expires: i64 = redis::cmd("EXPIRETIME")
+        .arg("links:sync-1")
+        .query(&mut redis)
+        .unwrap();
+    assert_eq!(expires, exp + 30);
+    let again = with_leeway.decode_once::<Link, _, _>(&token, &key(), &lenient);
+    assert!(matches!(again, Err(Error::Replayed)), "{again:?}");
+    store.ping().unwrap();
+}
+
+#[test]
+fn a_rejected_token_never_touches_redis() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let now = server.now();
+    let store = RedisStore::open(&server.url()).unwrap();
+    let forger = HmacKey::<Hs256>::from_bytes(b"not the issuer's key, 32 bytes!!").unwrap();
+    let forged = Link {
+        sub: "ada".into(),
+        exp: NumericDate::from_secs(now + 600),
+        jti: "victim".into(),
+    }
+    .encode(&forger)
+    .unwrap();
+    let result = validation_at(now).decode_once::<Link, _, _>(&forged, &key(), &store);
+    assert!(matches!(result, Err(Error::Signature)), "{result:?}");
+    let expired = validation_at(now + 600).decode_once::<Link, _, _>(
+        &token("victim", now + 600),
+        &key(),
+        &store,
+    );
+    assert!(matches!(expired, Err(Error::Expired { .. })), "{expired:?}");
+    let keys: i64 = redis::cmd("DBSIZE")
+        .query(&mut server.connection())
+        .unwrap();
+    assert_eq!(keys, 0);
+    assert!(
+        validation_at(now)
+            .decode_once::<Link, _, _>(&token("victim", now + 600), &key(), &store)
+            .is_ok()
+    );
+}
+
+#[test]
+fn async_store_accepts_once() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let now = server.now();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = AsyncRedisStore::open(&server.url()).unwrap();
+        store.ping().await.unwrap();
+        let validation = validation_at(now);
+        let token = token("async-1", now + 600);
+        let link: Link = validation
+            .decode_once_async(&token, &key(), &store)
+            .await
+            .unwrap();
+        assert_eq!(link.jti, "async-1");
+        let again = validation
+            .decode_once_async::<Link, _, _>(&token, &key(), &store)
+            .await;
+        assert!(matches!(again, Err(Error::Replayed)), "{again:?}");
+    });
+    let expires: i64 = redis::cmd("EXPIRETIME")
+        .arg("jwt:jti:async-1")
+        .query(&mut server.connection())
+        .unwrap();
+    assert_eq!(expires, now + 600);
+}
+
+#[test]
+fn many_threads_on_one_sync_store_have_exactly_one_winner_per_token() {
+    require_redis!();
+    const THREADS: usize = 16;
+    const TOKENS: usize = 30;
+    let server = Server::start(&[]);
+    let now = server.now();
+    let store = RedisStore::open(&server.url()).unwrap();
+    let validation = validation_at(now);
+    let tokens: Vec<String> = (0..TOKENS)
+        .map(|i| token(&format!("thread-{i}"), now + 600))
+        .collect();
+    let barrier = Barrier::new(THREADS);
+    let outcomes: Vec<Vec<bool>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    tokens
+                        .iter()
+                        .map(|token| {
+                            match validation.decode_once::<Link, _, _>(token, &key(), &store) {
+                                Ok(_) => true,
+                                Err(Error::Replayed) => false,
+                                Err(other) => panic!("unexpected {other:?}"),
+                            }
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap())
+            .collect()
+    });
+    for token in 0..TOKENS {
+        let winners = outcomes.iter().filter(|thread| thread[token]).count();
+        assert_eq!(winners, 1, "token {token} accepted {winners} times");
+    }
+}
+
+#[test]
+fn many_tasks_on_one_async_store_have_exactly_one_winner_per_token() {
+    require_redis!();
+    const TASKS: usize = 64;
+    const TOKENS: usize = 20;
+    let server = Server::start(&[]);
+    let now = server.now();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = AsyncRedisStore::open(&server.url()).unwrap();
+        let validation = Arc::new(validation_at(now));
+        for i in 0..TOKENS {
+            let token = token(&format!("task-{i}"), now + 600);
+            let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    let (store, validation, token, barrier) = (
+                        store.clone(),
+                        Arc::clone(&validation),
+                        token.clone(),
+                        Arc::clone(&barrier),
+                    );
+                    tokio::spawn(async move {
+                        barrier.wait().await;
+                        validation
+                            .decode_once_async::<Link, _, _>(&token, &key(), &store)
+                            .await
+                    })
+                })
+                .collect();
+            let mut accepted = 0;
+            for task in tasks {
+                match task.await.unwrap() {
+                    Ok(_) => accepted += 1,
+                    Err(Error::Replayed) => {}
+                    Err(other) => panic!("unexpected {other:?}"),
+                }
+            }
+            assert_eq!(accepted, 1, "token {i}");
+        }
+    });
+}
+
+const CHILD_URL: &str = "JWT_REPLAY_CHILD_URL";
+const CHILD_NOW: &str = "JWT_REPLAY_CHILD_NOW";
+const CHILD_TOKENS: &str = "JWT_REPLAY_CHILD_TOKENS";
+
+/// Spawns this test binary as a separate process running [`child_process`].
+fn spawn_child(url: &str, now: i64, tokens: &[String]) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_process",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_URL, url)
+        .env(CHILD_NOW, now.to_string())
+        .env(CHILD_TOKENS, tokens.join(","))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// The outcome of each token presented by a child, in order: `true` when accepted.
+fn child_outcomes(child: Child) -> Vec<bool> {
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "child failed: {output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    stdout
+        .lines()
+        // libtest may print "test child_process ... " on the same line as the first outcome.
+        .filter_map(|line| line.split_once("OUTCOME ").map(|(_, outcome)| outcome))
+        .map(|outcome| match outcome {
+            "accepted" => true,
+            "replayed" => false,
+            other => panic!("child saw {other}"),
+        })
+        .collect()
+}
+
+/// Not a test of its own: the second (third, fourth) process of
+/// `two_processes_share_one_redis`, which runs this binary again with this test selected.
+#[test]
+#[ignore = "run as a child process by two_processes_share_one_redis"]
+fn child_process() {
+    let url = std::env::var(CHILD_URL).expect("run by two_processes_share_one_redis");
+    let now: i64 = std::env::var(CHILD_NOW).unwrap().parse().unwrap();
+    let tokens = std::env::var(CHILD_TOKENS).unwrap();
+    let store = RedisStore::open(&url).unwrap();
+    let validation = validation_at(now);
+    for token in tokens.split(',') {
+        let outcome = match validation.decode_once::<Link, _, _>(token, &key(), &store) {
+            Ok(_) => "accepted".to_owned(),
+            Err(Error::Replayed) => "replayed".to_owned(),
+            Err(other) => format!("error: {other}"),
+        };
+        println!("OUTCOME {outcome}");
+    }
+}
+
+#[test]
+fn two_processes_share_one_redis() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let now = server.now();
+    let store = RedisStore::open(&server.url()).unwrap();
+    let validation = validation_at(now);
+
+    // Consumed here: rejected there.
+    let consumed_here: Vec<String> = (0..5)
+        .map(|i| token(&format!("here-{i}"), now + 600))
+        .collect();
+    for token in &consumed_here {
+        assert!(
+            validation
+                .decode_once::<Link, _, _>(token, &key(), &store)
+                .is_ok()
+        );
+    }
+    let outcomes = child_outcomes(spawn_child(&server.url(), now, &consumed_here));
+    assert_eq!(outcomes, vec![false; 5]);
+
+    // Consumed there: rejected here.
+    let consumed_there: Vec<String> = (0..5)
+        .map(|i| token(&format!("there-{i}"), now + 600))
+        .collect();
+    let outcomes = child_outcomes(spawn_child(&server.url(), now, &consumed_there));
+    assert_eq!(outcomes, vec![true; 5]);
+    for token in &consumed_there {
+        let replayed = validation.decode_once::<Link, _, _>(token, &key(), &store);
+        assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
+    }
+
+    // Three processes race over the same fresh tokens: each is accepted exactly once overall.
+    let raced: Vec<String> = (0..40)
+        .map(|i| token(&format!("raced-{i}"), now + 600))
+        .collect();
+    let children: Vec<Child> = (0..3)
+        .map(|_| spawn_child(&server.url(), now, &raced))
+        .collect();
+    let mine: Vec<bool> = raced
+        .iter()
+        .map(|token| {
+            validation
+                .decode_once::<Link, _, _>(token, &key(), &store)
+                .is_ok()
+        })
+        .collect();
+    let theirs: Vec<Vec<bool>> = children.into_iter().map(child_outcomes).collect();
+    for (i, &here) in mine.iter().enumerate() {
+        let winners = usize::from(here) + theirs.iter().filter(|outcomes| outcomes[i]).count();
+        assert_eq!(
+            winners, 1,
+            "token {i} accepted {winners} times across processes"
+        );
+    }
+}
+
+/// Presents fresh probe tokens until the store answers again (bounded), as a service would
+/// see it recover after Redis comes back.
+fn wait_until_recovered(
+    label: &str,
+    mut present: impl FnMut(&str) -> Result<Link, Error>,
+    now: i64,
+) {
+    for attempt in 0..200 {
+        let probe = token(&format!("probe-{label}-{attempt}"), now + 600);
+        match present(&probe) {
+            Ok(_) => return,
+            Err(Error::StoreUnavailable(_)) => std::thread::sleep(Duration::from_millis(25)),
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    panic!("the store did not recover after Redis restarted");
+}
+
+#[test]
+fn redis_killed_mid_run_fails_closed_and_the_app_recovers_after_restart() {
+    require_redis!();
+    // Persistence as documented: every consumed id survives the crash.
+    let mut server = Server::start(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let now = server.now();
+    let validation = validation_at(now);
+    let sync_store = RedisStore::builder(server.url())
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let async_store = runtime.block_on(async {
+        RedisStore::builder(server.url())
+            .timeout(Duration::from_millis(500))
+            .build_async()
+            .unwrap()
+    });
+    let present_sync =
+        |token: &str| validation.decode_once::<Link, _, _>(token, &key(), &sync_store);
+    let present_async = |token: &str| {
+        runtime.block_on(validation.decode_once_async::<Link, _, _>(token, &key(), &async_store))
+    };
+
+    let consumed_sync = token("before-crash-sync", now + 600);
+    let consumed_async = token("before-crash-async", now + 600);
+    assert!(present_sync(&consumed_sync).is_ok());
+    assert!(present_async(&consumed_async).is_ok());
+
+    server.kill();
+    for attempt in 0..3 {
+        let fresh = token(&format!("while-down-{attempt}"), now + 600);
+        for result in [present_sync(&fresh), present_async(&fresh)] {
+            assert!(is_store_unavailable(&result), "{result:?}");
+            let message = result.unwrap_err().to_string();
+            assert!(message.contains("replay store unavailable"), "{message}");
+        }
+        // Neither accepted nor "replayed": the store cannot tell, so the token is refused.
+        assert!(is_store_unavailable(&present_sync(&consumed_sync)));
+        assert!(is_store_unavailable(&present_async(&consumed_async)));
+    }
+
+    server.restart();
+    wait_until_recovered("sync", present_sync, now);
+    wait_until_recovered("async", present_async, now);
+    // The same store objects work again, and the ids consumed before the crash stayed consumed.
+    for consumed in [&consumed_sync, &consumed_async] {
+        assert!(matches!(present_sync(consumed), Err(Error::Replayed)));
+        assert!(matches!(present_async(consumed), Err(Error::Replayed)));
+    }
+    let after = token("after-restart", now + 600);
+    assert!(present_async(&after).is_ok());
+    assert!(matches!(present_sync(&after), Err(Error::Replayed)));
+}
+
+#[test]
+fn a_service_started_before_redis_fails_closed_then_works() {
+    require_redis!();
+    let port = free_port(false);
+    let url = format!("redis://127.0.0.1:{port}/");
+    let sync_store = RedisStore::open(&url).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let async_store = runtime.block_on(async { AsyncRedisStore::open(&url).unwrap() });
+    let validation = validation_at(1_700_000_000);
+    let early = token("early", 1_700_000_600);
+    let result = validation.decode_once::<Link, _, _>(&early, &key(), &sync_store);
+    assert!(is_store_unavailable(&result), "{result:?}");
+    let result =
+        runtime.block_on(validation.decode_once_async::<Link, _, _>(&early, &key(), &async_store));
+    assert!(is_store_unavailable(&result), "{result:?}");
+    assert!(sync_store.ping().is_err());
+
+    let server = Server::start_on(port, &[]);
+    let now = server.now();
+    let validation = validation_at(now);
+    wait_until_recovered(
+        "sync",
+        |token| validation.decode_once(token, &key(), &sync_store),
+        now,
+    );
+    wait_until_recovered(
+        "async",
+        |token| runtime.block_on(validation.decode_once_async(token, &key(), &async_store)),
+        now,
+    );
+}
+
+#[test]
+fn redis_refusing_writes_fails_closed() {
+    require_redis!();
+    // Out of memory under `noeviction` (the default, and the documented setting): Redis refuses
+    // the write instead of dropping a live id, and the token is rejected.
+    let server = Server::start(&[]);
+    let now = server.now();
+    let validation = validation_at(now);
+    let store = RedisStore::open(&server.url()).unwrap();
+    let mut admin = server.connection();
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "maxmemory", "1"])
+        .query(&mut admin)
+        .unwrap();
+
+    let result = validation.decode_once::<Link, _, _>(&token("oom", now + 600), &key(), &store);
+    let Err(Error::StoreUnavailable(source)) = &result else {
+        panic!("{result:?}")
+    };
+    assert!(matches!(
+        source.downcast_ref::<StoreError>(),
+        Some(StoreError::Backend(_))
+    ));
+    assert!(source.to_string().contains("OOM"), "{source}");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let result = runtime.block_on(async {
+        let store = AsyncRedisStore::open(&server.url()).unwrap();
+        validation
+            .decode_once_async::<Link, _, _>(&token("oom", now + 600), &key(), &store)
+            .await
+    });
+    assert!(is_store_unavailable(&result), "{result:?}");
+
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "maxmemory", "0"])
+        .query(&mut admin)
+        .unwrap();
+    assert!(
+        validation
+            .decode_once::<Link, _, _>(&token("oom", now + 600), &key(), &store)
+            .is_ok()
+    );
+}
+
+#[test]
+fn redis_forgets_the_id_when_the_token_expires() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let now = server.now();
+    let exp = now + 2;
+    let validation = validation_at(now);
+    let store = RedisStore::open(&server.url()).unwrap();
+    let token = token("short-lived", exp);
+
+    assert!(
+        validation
+            .decode_once::<Link, _, _>(&token, &key(), &store)
+            .is_ok()
+    );
+    assert!(matches!(
+        validation.decode_once::<Link, _, _>(&token, &key(), &store),
+        Err(Error::Replayed)
+    ));
+    let mut redis = server.connection();
+    let expires: i64 = redis::cmd("EXPIRETIME")
+        .arg("jwt:jti:short-lived")
+        .query(&mut redis)
+        .unwrap();
+    assert_eq!(expires, exp);
+    // Wait (bounded) until Redis's clock passes `exp` and the key is gone.
+    let mut gone = false;
+    for _ in 0..400 {
+        let exists: i64 = redis::cmd("EXISTS")
+            .arg("jwt:jti:short-lived")
+            .query(&mut redis)
+            .unwrap();
+        if exists == 0 {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert!(gone, "the key outlived its EXAT");
+    assert!(server.now() >= exp);
+    // The store has forgotten it: a verifier whose clock still says "valid" accepts it once
+    // more. (A real one agrees with Redis's clock, and rejects it as expired.)
+    assert!(
+        validation
+            .decode_once::<Link, _, _>(&token, &key(), &store)
+            .is_ok()
+    );
+    let expired = validation_at(exp).decode_once::<Link, _, _>(&token, &key(), &store);
+    assert!(matches!(expired, Err(Error::Expired { .. })), "{expired:?}");
+}
+
+/// Three masters on loopback, slots spread by `redis-cli --cluster create`.
+struct Cluster {
+    nodes: Vec<Server>,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let nodes: Vec<Server> = (0..3)
+            .map(|_| {
+                Server::start_on(
+                    free_port(true),
+                    &[
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes.conf",
+                        "--cluster-node-timeout",
+                        "2000",
+                    ],
+                )
+            })
+            .collect();
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|node| format!("127.0.0.1:{}", node.port))
+            .collect();
+        let status = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("redis-cli (package redis-tools) is needed for the cluster test");
+        assert!(status.success(), "redis-cli --cluster create failed");
+        for _ in 0..400 {
+            let ready = nodes.iter().all(|node| {
+                let info: String = redis::cmd("CLUSTER")
+                    .arg("INFO")
+                    .query(&mut node.connection())
+                    .unwrap();
+                info.contains("cluster_state:ok")
+            });
+            if ready {
+                return Cluster { nodes };
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("the cluster did not reach cluster_state:ok");
+    }
+}
+
+#[test]
+fn redis_cluster_accepts_each_token_once_across_nodes() {
+    require_redis!();
+    let cluster = Cluster::start();
+    let now = cluster.nodes[0].now();
+    let validation = validation_at(now);
+    // Reached through one node; the others are discovered.
+    let store = RedisStore::cluster_builder([cluster.nodes[0].url()])
+        .build()
+        .unwrap();
+    let tokens: Vec<String> = (0..60)
+        .map(|i| token(&format!("cluster-{i}"), now + 600))
+        .collect();
+    for token in &tokens {
+        assert!(
+            validation
+                .decode_once::<Link, _, _>(token, &key(), &store)
+                .is_ok()
+        );
+        assert!(matches!(
+            validation.decode_once::<Link, _, _>(token, &key(), &store),
+            Err(Error::Replayed)
+        ));
+    }
+    // The async store, reached through another node, sees the same ids, and adds its own.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = RedisStore::cluster_builder([cluster.nodes[1].url()])
+            .build_async()
+            .unwrap();
+        for token in &tokens {
+            let replayed = validation
+                .decode_once_async::<Link, _, _>(token, &key(), &store)
+                .await;
+            assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
+        }
+        let fresh = token("cluster-async", now + 600);
+        assert!(
+            validation
+                .decode_once_async::<Link, _, _>(&fresh, &key(), &store)
+                .await
+                .is_ok()
+        );
+        let again = validation
+            .decode_once_async::<Link, _, _>(&fresh, &key(), &store)
+            .await;
+        assert!(matches!(again, Err(Error::Replayed)), "{again:?}");
+    });
+    // The keys really are spread over the masters.
+    let sizes: Vec<i64> = cluster
+        .nodes
+        .iter()
+        .map(|node| redis::cmd("DBSIZE").query(&mut node.connection()).unwrap())
+        .collect();
+    assert_eq!(sizes.iter().sum::<i64>(), 61);
+    assert!(
+        sizes.iter().all(|&size| size > 0),
+        "keys per node: {sizes:?}"
+    );
+}
