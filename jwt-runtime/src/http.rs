@@ -36,7 +36,7 @@
 //! | a malformed header: not `Bearer` + exactly one space + a b64token, a bare `Bearer`, whitespace around or inside, bytes outside the syntax | 400 | `invalid_request` | with `error_description` |
 //! | several `Authorization` headers | 400 | `invalid_request` | with `error_description` |
 //! | every token [`Error`]: too large, JWE, malformed, duplicate member, algorithm, `crit`, `typ`, unknown `kid`, signature, expired, not yet valid, `iat` in the future or outside its window, issuer, audience, subject, missing / mistyped / invalid claim, replayed `jti` | 401 | `invalid_token` | with `error_description` |
-//! | the application refuses an authentic token for lack of privileges ([`Rejection::insufficient_scope`]) | 403 | `insufficient_scope` | with `error_description` and, if given, `scope` |
+//! | the application refuses an authentic token for lack of privileges ([`Rejection::insufficient_scope`]) | 403 | `insufficient_scope` | with `error_description` and, if set, `scope` |
 //! | [`Error::StoreUnavailable`]: the replay store could not be asked (the token is still refused: fail closed) | 503 | none | none: the token may be fine, the client should retry rather than re-authenticate |
 //! | [`Error::Encode`] (only raised by encoding; listed for completeness) | 500 | none | none |
 //!
@@ -346,20 +346,14 @@ impl Rejection {
     }
 
     /// The token is authentic and valid, but the application requires privileges it does not
-    /// grant: 403 `insufficient_scope`. `scope`, if given, names the scope(s) needed,
-    /// space-separated.
-    ///
-    /// # Errors
-    ///
-    /// [`InvalidChallengeText`] when `scope` is not 1 to 256 characters of RFC 6750
-    /// `scope-token`s separated by single spaces.
+    /// grant: 403 `insufficient_scope`. Name the scope needed with [`Rejection::with_scope`].
     ///
     /// # Examples
     ///
     /// ```
     /// use jwt_runtime::http::Rejection;
     ///
-    /// let rejection = Rejection::insufficient_scope(Some("admin"))?;
+    /// let rejection = Rejection::insufficient_scope().with_scope("admin")?;
     /// assert_eq!(rejection.status(), 403);
     /// assert_eq!(
     ///     rejection.challenge(None).as_deref(),
@@ -367,16 +361,27 @@ impl Rejection {
     /// );
     /// # Ok::<(), jwt_runtime::http::InvalidChallengeText>(())
     /// ```
-    pub fn insufficient_scope(scope: Option<&str>) -> Result<Self, InvalidChallengeText> {
-        if let Some(scope) = scope {
-            check_quoted_text(scope, true)?;
-        }
-        Ok(Rejection {
+    #[must_use]
+    pub fn insufficient_scope() -> Self {
+        Rejection {
             status: 403,
             code: Some(ErrorCode::InsufficientScope),
             description: Some("the token does not grant access to this resource"),
-            scope: scope.map(Into::into),
-        })
+            scope: None,
+        }
+    }
+
+    /// Adds a `scope` attribute to the challenge: the scope(s) the resource needs,
+    /// space-separated (RFC 6750 §3).
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidChallengeText`] when `scope` is not 1 to 256 characters of RFC 6750
+    /// `scope-token`s separated by single spaces.
+    pub fn with_scope(mut self, scope: &str) -> Result<Self, InvalidChallengeText> {
+        check_quoted_text(scope, true)?;
+        self.scope = Some(scope.into());
+        Ok(self)
     }
 
     /// The HTTP status code: 400, 401 or 403, or 503 / 500 for the server-side errors.
@@ -755,7 +760,7 @@ mod tests {
                 ]
                 .map(|reason| Rejection::from(AuthorizationError::Malformed(reason))),
             )
-            .chain([Rejection::insufficient_scope(None).unwrap()]);
+            .chain([Rejection::insufficient_scope()]);
         for rejection in rejections {
             if let Some(description) = rejection.description() {
                 assert!(
@@ -818,10 +823,14 @@ mod tests {
         for bad in ["", "a\"b", "a\\b", "a\r\nb", "é", &"x".repeat(257)] {
             assert_eq!(Realm::new(bad), Err(InvalidChallengeText), "{bad:?}");
         }
-        assert!(Rejection::insufficient_scope(Some("read write")).is_ok());
+        assert!(
+            Rejection::insufficient_scope()
+                .with_scope("read write")
+                .is_ok()
+        );
         for bad in ["", " read", "read  write", "read ", "a\"b"] {
             assert_eq!(
-                Rejection::insufficient_scope(Some(bad)),
+                Rejection::insufficient_scope().with_scope(bad),
                 Err(InvalidChallengeText),
                 "{bad:?}"
             );

@@ -1,0 +1,602 @@
+//! `examples/server.rs` over real HTTP on loopback, driven by a real client (`ureq`), with
+//! the default in-memory replay store.
+//!
+//! The service runs in-process on a tokio listener bound to `127.0.0.1:0`, exactly as its
+//! `main` serves it. It validates with the system clock; tokens that must be expired or
+//! valid regardless of the date are made here with fixed dates (2001 and 2096) and the key
+//! the test hands the service, so no test reads the wall clock.
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/server.rs"]
+mod server;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use jwt_runtime::{Claims, HmacKey, Hs256, NumericDate, base64url};
+use serde_json::{Value, json};
+use server::{ActionToken, Config, Session};
+
+/// The key the test shares with the service, as `--key` would.
+const KEY: &str = "dGVzdCBrZXkgZm9yIGh0dHAgdGVzdHMsIDMyIGJ5dGVzIGF0IGxlYXN0IQ";
+
+/// 2001-09-09: long past.
+const PAST: i64 = 1_000_000_000;
+/// 2096-10-02: far ahead.
+const FUTURE: i64 = 4_000_000_000;
+
+fn key() -> HmacKey<Hs256> {
+    HmacKey::from_base64url(KEY).unwrap()
+}
+
+/// A running service: its base URL; the runtime lives as long as the test process.
+struct Service {
+    base: String,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn start(config: Config) -> Service {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (router, listener) = runtime.block_on(async {
+        let router = server::app(&config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        (router, listener)
+    });
+    let address = listener.local_addr().unwrap();
+    runtime.spawn(async move { axum::serve(listener, router).await });
+    Service {
+        base: format!("http://{address}"),
+        _runtime: runtime,
+    }
+}
+
+/// One service for the whole file (Argon2 hashing at start-up is slow in debug builds).
+static SERVICE: LazyLock<Service> = LazyLock::new(|| {
+    start(Config {
+        host: [127, 0, 0, 1].into(),
+        port: 0,
+        redis: None,
+        key: Some(KEY.to_owned()),
+    })
+});
+
+fn url(path: &str) -> String {
+    format!("{}{path}", SERVICE.base)
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// A response, reduced to what the tests look at.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    challenge: Option<String>,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+
+    fn error_description(&self) -> String {
+        self.json()["error_description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+fn reply(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+    let mut response = response.unwrap();
+    Reply {
+        status: response.status().as_u16(),
+        challenge: response
+            .headers()
+            .get("www-authenticate")
+            .map(|value| value.to_str().unwrap().to_owned()),
+        body: response.body_mut().read_to_string().unwrap(),
+    }
+}
+
+fn get(path: &str, authorization: Option<&str>) -> Reply {
+    let mut request = agent().get(url(path));
+    if let Some(authorization) = authorization {
+        request = request.header("Authorization", authorization);
+    }
+    reply(request.call())
+}
+
+fn post(path: &str, authorization: Option<&str>, body: Option<Value>) -> Reply {
+    let mut request = agent().post(url(path));
+    if let Some(authorization) = authorization {
+        request = request.header("Authorization", authorization);
+    }
+    reply(match body {
+        Some(body) => request
+            .header("Content-Type", "application/json")
+            .send(body.to_string()),
+        None => request.send_empty(),
+    })
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+fn login(username: &str, password: &str) -> String {
+    let reply = post(
+        "/login",
+        None,
+        Some(json!({ "username": username, "password": password })),
+    );
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let json = reply.json();
+    assert_eq!(json["token_type"], "Bearer");
+    json["access_token"].as_str().unwrap().to_owned()
+}
+
+fn alice() -> String {
+    login("alice", "correct horse battery staple")
+}
+
+/// A session token made here, valid until 2096.
+fn session(sub: &str, exp: i64) -> String {
+    Session {
+        sub: sub.into(),
+        exp: NumericDate::from_secs(exp),
+        iat: NumericDate::from_secs(PAST),
+        name: sub.into(),
+        roles: vec!["user".into()],
+    }
+    .encode(&key())
+    .unwrap()
+}
+
+fn action_token(jti: &str) -> String {
+    ActionToken {
+        sub: "alice".into(),
+        exp: NumericDate::from_secs(FUTURE),
+        iat: NumericDate::from_secs(PAST),
+        jti: jti.into(),
+        action: "delete-account".into(),
+    }
+    .encode(&key())
+    .unwrap()
+}
+
+fn assert_invalid_token(reply: &Reply, description: &str) {
+    assert_eq!(reply.status, 401, "{reply:?}");
+    assert_eq!(
+        reply.challenge.as_deref(),
+        Some(
+            format!(
+                "Bearer realm=\"jwt-suite-example\", error=\"invalid_token\", error_description=\"{description}\""
+            )
+            .as_str()
+        ),
+        "{reply:?}"
+    );
+    assert_eq!(reply.json()["error"], "invalid_token");
+    assert_eq!(reply.error_description(), description);
+}
+
+fn assert_invalid_request(reply: &Reply) {
+    assert_eq!(reply.status, 400, "{reply:?}");
+    let challenge = reply.challenge.as_deref().unwrap_or_default();
+    assert!(
+        challenge.starts_with(
+            "Bearer realm=\"jwt-suite-example\", error=\"invalid_request\", error_description=\""
+        ),
+        "{reply:?}"
+    );
+    assert_eq!(reply.json()["error"], "invalid_request");
+}
+
+const BARE_CHALLENGE: &str = "Bearer realm=\"jwt-suite-example\"";
+
+#[test]
+fn a_token_from_login_opens_the_protected_route() {
+    let token = alice();
+    let reply = get("/me", Some(&bearer(&token)));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.challenge, None);
+    let me = reply.json();
+    assert_eq!(me["sub"], "alice");
+    assert_eq!(me["name"], "Alice");
+    assert_eq!(me["roles"], json!(["user", "admin"]));
+    assert_eq!(
+        me["exp"].as_i64().unwrap() - me["iat"].as_i64().unwrap(),
+        900
+    );
+}
+
+#[test]
+fn a_token_made_with_the_shared_key_is_accepted() {
+    let reply = get("/me", Some(&bearer(&session("carol", FUTURE))));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.json()["sub"], "carol");
+    // The scheme is case-insensitive.
+    let reply = get("/me", Some(&format!("bEaReR {}", session("carol", FUTURE))));
+    assert_eq!(reply.status, 200, "{reply:?}");
+}
+
+#[test]
+fn no_header_is_401_with_a_bare_challenge() {
+    let reply = get("/me", None);
+    assert_eq!(reply.status, 401, "{reply:?}");
+    assert_eq!(reply.challenge.as_deref(), Some(BARE_CHALLENGE));
+    assert_eq!(reply.json(), json!({}));
+}
+
+#[test]
+fn another_scheme_is_answered_like_no_header() {
+    for authorization in ["Basic YWxpY2U6c2VjcmV0", "Negotiate", "Token abc"] {
+        let reply = get("/me", Some(authorization));
+        assert_eq!(reply.status, 401, "{authorization}: {reply:?}");
+        assert_eq!(reply.challenge.as_deref(), Some(BARE_CHALLENGE));
+    }
+}
+
+#[test]
+fn malformed_headers_are_400_invalid_request() {
+    let token = session("carol", FUTURE);
+    for authorization in [
+        "Bearer".to_owned(),
+        "Bearer ".to_owned(),
+        format!("Bearer  {token}"),
+        format!("Bearer {token} extra"),
+        format!("Bearer {token},"),
+        format!("Bearer {token}\"x"),
+        format!("Bearer ={token}"),
+        format!("Bearer \t{token}"),
+    ] {
+        let reply = get("/me", Some(&authorization));
+        assert_invalid_request(&reply);
+    }
+    let reply = get("/me", Some("Bearer  x"));
+    assert_eq!(
+        reply.error_description(),
+        "Bearer must be followed by exactly one space"
+    );
+}
+
+/// Requests a client library would refuse to send, written byte by byte.
+fn raw_get(path: &str, header_lines: &[&[u8]]) -> Reply {
+    let address = SERVICE.base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut request =
+        format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n").into_bytes();
+    for line in header_lines {
+        request.extend_from_slice(line);
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"\r\n");
+    stream.write_all(&request).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let response = String::from_utf8(response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let challenge = lines
+        .filter_map(|line| line.split_once(": "))
+        .find(|(name, _)| name.eq_ignore_ascii_case("www-authenticate"))
+        .map(|(_, value)| value.to_owned());
+    Reply {
+        status,
+        challenge,
+        body: body.to_owned(),
+    }
+}
+
+#[test]
+fn repeated_or_non_ascii_headers_are_400_invalid_request() {
+    let token = format!("Authorization: Bearer {}", session("carol", FUTURE));
+    // Control: the same raw request with one header is accepted.
+    assert_eq!(raw_get("/me", &[token.as_bytes()]).status, 200);
+
+    let reply = raw_get("/me", &[token.as_bytes(), token.as_bytes()]);
+    assert_invalid_request(&reply);
+    assert_eq!(
+        reply.error_description(),
+        "the request has more than one Authorization header"
+    );
+
+    for line in [
+        &b"Authorization: Bearer \xff\xfe"[..],
+        b"Authorization: Bearer caf\xc3\xa9",
+        b"Authorization: Bearer\tabc",
+    ] {
+        assert_invalid_request(&raw_get("/me", &[line]));
+    }
+}
+
+#[test]
+fn an_expired_token_is_401_invalid_token() {
+    let reply = get("/me", Some(&bearer(&session("carol", PAST + 60))));
+    assert_invalid_token(&reply, "the token has expired");
+}
+
+#[test]
+fn a_tampered_token_is_401_invalid_token() {
+    // Bob gives himself the admin role and keeps his signature.
+    let token = login("bob", "hunter2-but-longer");
+    let mut parts = token.split('.');
+    let (header, payload, signature) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let mut claims: Value =
+        serde_json::from_slice(&base64url::decode(payload.as_bytes()).unwrap()).unwrap();
+    claims["roles"] = json!(["user", "admin"]);
+    let forged = format!(
+        "{header}.{}.{signature}",
+        base64url::encode(claims.to_string().as_bytes())
+    );
+    assert_invalid_token(
+        &get("/admin", Some(&bearer(&forged))),
+        "the token signature is invalid",
+    );
+    assert_invalid_token(
+        &get("/me", Some(&bearer(&forged))),
+        "the token signature is invalid",
+    );
+
+    // A token signed with another key.
+    let other = HmacKey::<Hs256>::from_bytes(&[7; 32]).unwrap();
+    let stranger = Session {
+        sub: "mallory".into(),
+        exp: NumericDate::from_secs(FUTURE),
+        iat: NumericDate::from_secs(PAST),
+        name: "Mallory".into(),
+        roles: vec!["admin".into()],
+    }
+    .encode(&other)
+    .unwrap();
+    assert_invalid_token(
+        &get("/me", Some(&bearer(&stranger))),
+        "the token signature is invalid",
+    );
+
+    // Not a JWS at all, but valid b64token syntax: a bad token, not a bad request.
+    assert_invalid_token(&get("/me", Some("Bearer abc")), "the token is malformed");
+}
+
+/// The service's session claims, for another audience.
+#[derive(Claims)]
+#[claims(iss = "jwt-suite-example", aud = "billing")]
+struct BillingSession {
+    sub: String,
+    exp: NumericDate,
+    iat: NumericDate,
+    name: String,
+    roles: Vec<String>,
+}
+
+#[test]
+fn a_token_for_another_audience_is_401_invalid_token() {
+    let token = BillingSession {
+        sub: "alice".into(),
+        exp: NumericDate::from_secs(FUTURE),
+        iat: NumericDate::from_secs(PAST),
+        name: "Alice".into(),
+        roles: vec!["admin".into()],
+    }
+    .encode(&key())
+    .unwrap();
+    assert_invalid_token(
+        &get("/me", Some(&bearer(&token))),
+        "the token audience is not accepted",
+    );
+    // A one-time action token is not a session either (it lacks the session's claims, and
+    // its audience differs) ...
+    assert_invalid_token(
+        &get("/me", Some(&bearer(&action_token("not-a-session")))),
+        "the token claims are invalid",
+    );
+    // ... nor is a session token an action token (it has no `jti`).
+    assert_invalid_token(
+        &post(
+            "/actions/redeem",
+            Some(&bearer(&session("carol", FUTURE))),
+            None,
+        ),
+        "the token claims are invalid",
+    );
+}
+
+#[test]
+fn a_one_time_action_is_accepted_once() {
+    let session = alice();
+    let issued = post("/actions/token", Some(&bearer(&session)), None);
+    assert_eq!(issued.status, 200, "{issued:?}");
+    let token = issued.json()["action_token"].as_str().unwrap().to_owned();
+
+    let first = post("/actions/redeem", Some(&bearer(&token)), None);
+    assert_eq!(first.status, 200, "{first:?}");
+    assert_eq!(first.json()["sub"], "alice");
+    assert_eq!(first.json()["action"], "delete-account");
+
+    let second = post("/actions/redeem", Some(&bearer(&token)), None);
+    assert_invalid_token(&second, "the token has already been used");
+}
+
+#[test]
+fn a_rejected_one_time_token_does_not_burn_its_jti() {
+    let token = action_token("burn-test");
+    // The same claims signed with another key, and an expired twin: both refused ...
+    let other = HmacKey::<Hs256>::from_bytes(&[9; 32]).unwrap();
+    let forged = ActionToken {
+        sub: "alice".into(),
+        exp: NumericDate::from_secs(FUTURE),
+        iat: NumericDate::from_secs(PAST),
+        jti: "burn-test".into(),
+        action: "delete-account".into(),
+    }
+    .encode(&other)
+    .unwrap();
+    let expired = ActionToken {
+        sub: "alice".into(),
+        exp: NumericDate::from_secs(PAST + 60),
+        iat: NumericDate::from_secs(PAST),
+        jti: "burn-test".into(),
+        action: "delete-account".into(),
+    }
+    .encode(&key())
+    .unwrap();
+    assert_invalid_token(
+        &post("/actions/redeem", Some(&bearer(&forged)), None),
+        "the token signature is invalid",
+    );
+    assert_invalid_token(
+        &post("/actions/redeem", Some(&bearer(&expired)), None),
+        "the token has expired",
+    );
+    // ... and the genuine token is still good, once.
+    assert_eq!(
+        post("/actions/redeem", Some(&bearer(&token)), None).status,
+        200
+    );
+    assert_invalid_token(
+        &post("/actions/redeem", Some(&bearer(&token)), None),
+        "the token has already been used",
+    );
+}
+
+#[test]
+fn concurrent_redemptions_have_exactly_one_winner() {
+    let token = action_token("race");
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| post("/actions/redeem", Some(&bearer(&token)), None).status))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap())
+            .collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|&&status| status == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&status| status == 401).count(),
+        7,
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn a_missing_role_is_403_insufficient_scope() {
+    let alice = get("/admin", Some(&bearer(&alice())));
+    assert_eq!(alice.status, 200, "{alice:?}");
+
+    let bob = get("/admin", Some(&bearer(&login("bob", "hunter2-but-longer"))));
+    assert_eq!(bob.status, 403, "{bob:?}");
+    assert_eq!(
+        bob.challenge.as_deref(),
+        Some(
+            "Bearer realm=\"jwt-suite-example\", error=\"insufficient_scope\", \
+             error_description=\"the token does not grant access to this resource\", scope=\"admin\""
+        )
+    );
+}
+
+#[test]
+fn wrong_credentials_get_no_token() {
+    for (username, password) in [
+        ("alice", "wrong"),
+        ("alice", ""),
+        ("nobody", "correct horse battery staple"),
+    ] {
+        let reply = post(
+            "/login",
+            None,
+            Some(json!({ "username": username, "password": password })),
+        );
+        assert_eq!(reply.status, 400, "{reply:?}");
+        assert_eq!(reply.json()["error"], "invalid_grant");
+        assert!(reply.json().get("access_token").is_none());
+    }
+}
+
+#[test]
+fn rejections_never_echo_the_token() {
+    let token = session("carol", PAST + 60);
+    let signature = token.rsplit('.').next().unwrap();
+    for authorization in [
+        bearer(&token),
+        format!("Bearer  {token}"),
+        format!("Bearer {token}x y"),
+    ] {
+        let reply = get("/me", Some(&authorization));
+        assert!(reply.status == 400 || reply.status == 401, "{reply:?}");
+        for part in token.split('.').chain([signature, KEY]) {
+            assert!(!reply.body.contains(part), "{reply:?}");
+            assert!(
+                !reply
+                    .challenge
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains(part)
+            );
+        }
+    }
+}
+
+#[test]
+fn the_benchmark_routes_differ_only_in_authentication() {
+    let open = get("/public/ping", None);
+    let protected = get("/protected/ping", Some(&bearer(&session("carol", FUTURE))));
+    assert_eq!((open.status, protected.status), (200, 200));
+    assert_eq!(open.body, protected.body);
+    assert_eq!(get("/protected/ping", None).status, 401);
+}
+
+#[test]
+fn the_command_line_and_environment_are_read() {
+    let env = |name: &str| match name {
+        "PORT" => Some("8080".to_owned()),
+        "REDIS_URL" => Some("redis://127.0.0.1:6390/".to_owned()),
+        _ => None,
+    };
+    let config = Config::parse(Vec::new(), env).unwrap();
+    assert_eq!(config.port, 8080);
+    assert_eq!(config.redis.as_deref(), Some("redis://127.0.0.1:6390/"));
+    assert_eq!(config.host.to_string(), "127.0.0.1");
+
+    let args = ["--port", "0", "--redis", "redis://h:1/", "--host", "::1"].map(String::from);
+    let config = Config::parse(args, env).unwrap();
+    assert_eq!(config.port, 0);
+    assert_eq!(config.redis.as_deref(), Some("redis://h:1/"));
+    assert_eq!(config.host.to_string(), "::1");
+
+    assert!(Config::parse(["--port".to_owned()], |_| None).is_err());
+    assert!(Config::parse(["--port", "http"].map(String::from), |_| None).is_err());
+    assert!(Config::parse(["--verbose".to_owned()], |_| None).is_err());
+}
