@@ -3,7 +3,7 @@
 //! fail to authenticate.
 //!
 //! Framework-agnostic and always compiled: it works on header bytes and returns status codes
-//! as numbers, so any HTTP stack can use it. The feature-gated [`axum`](self::axum) module
+//! as numbers, so any HTTP stack can use it. The `axum` module
 //! (feature `axum`) builds a request extractor on top of it.
 //!
 //! ```
