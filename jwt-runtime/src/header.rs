@@ -88,6 +88,9 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
                         }
                     }
                 }
+                // JWE-only parameters (RFC 7516 §4.1.2, §4.1.3): such a token is not a JWS,
+                // whatever its `alg` says, and nothing here decrypts or decompresses.
+                "enc" | "zip" => return Err(self.fail(Error::JweNotSupported)),
                 "crit" => {
                     if header.crit {
                         return Err(self.duplicate(&key));
@@ -216,20 +219,25 @@ impl Header {
 /// case-insensitively, with or without the `application/` prefix); without one it may be
 /// absent, `JWT`, or any `+jwt` media type (RFC 8725 §3.11).
 pub(crate) fn typ_accepted(typ: Option<&str>, declared: Option<&str>) -> bool {
-    let strip = |value: &'_ str| -> String {
-        let lower = value.to_ascii_lowercase();
-        match lower.strip_prefix("application/") {
-            Some(rest) => rest.to_owned(),
-            None => lower,
+    // Compared in place: no lowercased copies (this runs for every token).
+    fn strip(value: &str) -> &str {
+        const PREFIX: &str = "application/";
+        match value.get(..PREFIX.len()) {
+            Some(prefix) if prefix.eq_ignore_ascii_case(PREFIX) => &value[PREFIX.len()..],
+            _ => value,
         }
-    };
+    }
     match (typ, declared) {
         (None, None) => true,
         (None, Some(_)) => false,
-        (Some(typ), Some(declared)) => strip(typ) == strip(declared),
+        (Some(typ), Some(declared)) => strip(typ).eq_ignore_ascii_case(strip(declared)),
         (Some(typ), None) => {
             let typ = strip(typ);
-            typ == "jwt" || (typ.len() > 4 && typ.ends_with("+jwt"))
+            typ.eq_ignore_ascii_case("jwt")
+                || (typ.len() > 4
+                    && typ
+                        .get(typ.len() - 4..)
+                        .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+jwt")))
         }
     }
 }
@@ -269,6 +277,8 @@ mod tests {
             (br#"{"alg":"HS256","\u0061lg":"none"}"#, "duplicate"),
             (br#"{"x":1,"x":2}"#, "duplicate"),
             (br#"{"kid":5}"#, "kid"),
+            (br#"{"alg":"HS256","enc":"A128GCM"}"#, "JWE"),
+            (br#"{"alg":"HS256","zip":"DEF"}"#, "JWE"),
             (br#"[]"#, "object"),
             (br#"{"alg":"HS256"} "#, "ok"),
             (br#"{"alg":"HS256"}x"#, "JSON"),
