@@ -153,6 +153,16 @@ pub trait AudienceClaim {
     fn from_audiences(audiences: Vec<String>) -> Option<Self>
     where
         Self: Sized;
+
+    /// Builds the claim from a token whose `aud` is one string. The default goes through
+    /// [`AudienceClaim::from_audiences`]; `String` keeps the string (one allocation, not two).
+    #[doc(hidden)]
+    fn from_audience(audience: String) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        Self::from_audiences(vec![audience])
+    }
 }
 
 /// The `aud` claim: one audience or several, as the token carries it.
@@ -223,6 +233,10 @@ impl AudienceClaim for String {
 
     fn from_audiences(mut audiences: Vec<String>) -> Option<Self> {
         (audiences.len() == 1).then(|| audiences.swap_remove(0))
+    }
+
+    fn from_audience(audience: String) -> Option<Self> {
+        Some(audience)
     }
 }
 

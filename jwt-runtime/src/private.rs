@@ -108,6 +108,7 @@ pub struct AudienceOps<T> {
     pub as_dyn: fn(&T) -> &dyn AudienceClaim,
     write: fn(&T, &mut Vec<u8>) -> serde_json::Result<()>,
     from_audiences: fn(Vec<String>) -> Option<T>,
+    from_audience: fn(String) -> Option<T>,
 }
 
 impl<T> Clone for AudienceOps<T> {
@@ -123,6 +124,7 @@ pub const fn audience_ops<T: AudienceClaim>() -> AudienceOps<T> {
         as_dyn: |value| value,
         write: |value, out| value.serialize_claim(&mut serde_json::Serializer::new(out)),
         from_audiences: T::from_audiences,
+        from_audience: T::from_audience,
     }
 }
 
@@ -202,7 +204,7 @@ pub struct Hidden<'de> {
     iat: Option<NumericDate>,
     iss: Option<Cow<'de, str>>,
     sub: Option<Cow<'de, str>>,
-    aud: Option<crate::Audience>,
+    aud: Option<HiddenAudience<'de>>,
     jti: Option<Cow<'de, str>>,
 }
 
@@ -284,7 +286,7 @@ impl<'de> DecodeState<'de> {
             map,
             name,
             AUDIENCE_EXPECTED,
-            AudienceSeed(ops.from_audiences),
+            AudienceSeed(ops.from_audiences, ops.from_audience),
         )
     }
 
@@ -361,7 +363,7 @@ impl<'de> DecodeState<'de> {
             "aud" => hidden!(
                 aud,
                 "aud",
-                self.audience(map, "aud", audience_ops::<crate::Audience>())?
+                self.read(map, "aud", AUDIENCE_EXPECTED, HiddenAudienceSeed)?
             ),
             _ => {
                 let unknown = self.unknown.get_or_insert_with(HashSet::new);
@@ -565,13 +567,78 @@ impl<'de, T> DeserializeSeed<'de> for TimeSeed<T> {
 }
 
 /// Reads a JSON string or array of strings, then the claim type from it.
-struct AudienceSeed<T>(fn(Vec<String>) -> Option<T>);
+struct AudienceSeed<T>(fn(Vec<String>) -> Option<T>, fn(String) -> Option<T>);
 
 impl<'de, T> DeserializeSeed<'de> for AudienceSeed<T> {
     type Value = T;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
-        let audiences = deserializer.deserialize_any(crate::claims::StringOrArray)?;
-        (self.0)(audiences).ok_or_else(|| de::Error::custom(AUDIENCE_EXPECTED))
+        let audience = match HiddenAudienceSeed.deserialize(deserializer)? {
+            HiddenAudience::One(audience) => (self.1)(audience.into_owned()),
+            HiddenAudience::Many(audiences) => (self.0)(audiences),
+        };
+        audience.ok_or_else(|| de::Error::custom(AUDIENCE_EXPECTED))
+    }
+}
+
+/// An `aud` as the token carries it: one string (borrowed from the payload when it has no
+/// escapes, so that reading it allocates nothing) or an array of strings.
+pub(crate) enum HiddenAudience<'de> {
+    One(Cow<'de, str>),
+    Many(Vec<String>),
+}
+
+impl AudienceClaim for HiddenAudience<'_> {
+    fn contains(&self, expected: &str) -> bool {
+        match self {
+            HiddenAudience::One(audience) => audience == expected,
+            HiddenAudience::Many(audiences) => {
+                audiences.iter().any(|audience| audience == expected)
+            }
+        }
+    }
+
+    fn serialize_claim<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            HiddenAudience::One(audience) => serializer.serialize_str(audience),
+            HiddenAudience::Many(audiences) => audiences.serialize(serializer),
+        }
+    }
+
+    fn from_audiences(audiences: Vec<String>) -> Option<Self> {
+        Some(HiddenAudience::Many(audiences))
+    }
+}
+
+/// Reads a JSON string or an array of strings.
+struct HiddenAudienceSeed;
+
+impl<'de> DeserializeSeed<'de> for HiddenAudienceSeed {
+    type Value = HiddenAudience<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HiddenAudienceSeed {
+    type Value = HiddenAudience<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(AUDIENCE_EXPECTED)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+        Ok(HiddenAudience::One(Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(HiddenAudience::One(Cow::Owned(value.to_owned())))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        crate::claims::StringOrArray
+            .visit_seq(seq)
+            .map(HiddenAudience::Many)
     }
 }
