@@ -24,6 +24,12 @@ pub fn encode_into(bytes: &[u8], out: &mut String) {
     STRICT.encode_string(bytes, out);
 }
 
+/// The length of the unpadded base64url encoding of `len` bytes.
+#[must_use]
+pub const fn encoded_len(len: usize) -> usize {
+    len / 3 * 4 + (len % 3 * 4).div_ceil(3)
+}
+
 /// Decodes strict base64url.
 ///
 /// # Errors
@@ -91,6 +97,7 @@ mod tests {
             assert!(!text.contains('='));
             assert_eq!(decode_then_unwrap(&text), &bytes[..len]);
             assert_eq!(decoded_len(text.len()), Some(len));
+            assert_eq!(encoded_len(len), text.len());
         }
     }
 

@@ -52,6 +52,23 @@ pub trait Claims: Sized {
         codec::encode(self, key.signing_key())
     }
 
+    /// Signs the claims like [`Claims::encode`], appending the token to `out`.
+    ///
+    /// Nothing is allocated when `out` already has room for the token (a buffer reused
+    /// across calls, or one that already holds `Bearer `); `encode` itself allocates only
+    /// the token. On error `out` is left as it was.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when a custom claim's `Serialize` implementation fails.
+    fn encode_into<K: SigningKey<Self::Algorithm> + ?Sized>(
+        &self,
+        key: &K,
+        out: &mut String,
+    ) -> Result<(), Error> {
+        codec::encode_into(self, key.signing_key(), out)
+    }
+
     /// Verifies a token and returns its claims, with the declared defaults, the system clock
     /// and no leeway unless declared. See [`Validation`] to change any of those.
     ///

@@ -15,41 +15,142 @@ pub const DEFAULT_MAX_TOKEN_LEN: usize = 65_536;
 const STACK_BUFFER_LEN: usize = 1024;
 
 pub(crate) fn encode<C: Claims>(claims: &C, key: &HmacKey<C::Algorithm>) -> Result<String, Error> {
-    let mut payload = Vec::with_capacity(256);
-    let mut writer = crate::__private::PayloadWriter::new(&mut payload);
-    claims.__write_payload(&mut writer)?;
-    writer.finish();
-
-    let header = header_json::<C>(key.kid())?;
-    let encoded_len = |len: usize| (len * 4).div_ceil(3);
-    let mut token = String::with_capacity(
-        encoded_len(header.len()) + encoded_len(payload.len()) + C::Algorithm::ENCODED_MAC_LEN + 2,
-    );
-    base64url::encode_into(&header, &mut token);
-    token.push('.');
-    base64url::encode_into(&payload, &mut token);
-    let mut mac = [0_u8; 64];
-    let mac = &mut mac[..C::Algorithm::MAC_LEN];
-    key.sign_into(token.as_bytes(), mac);
-    token.push('.');
-    base64url::encode_into(mac, &mut token);
+    let mut token = String::new();
+    encode_into(claims, key, &mut token)?;
     Ok(token)
 }
 
-fn header_json<C: Claims>(kid: Option<&str>) -> Result<Vec<u8>, Error> {
-    let mut header = Vec::with_capacity(64);
+/// Appends the token to `out`. The payload JSON is written on the stack (up to
+/// [`JSON_STACK_LEN`] bytes), so the only allocation is `out` growing to the token's exact
+/// length, and none when it already has room. On error `out` is left as it was.
+pub(crate) fn encode_into<C: Claims>(
+    claims: &C,
+    key: &HmacKey<C::Algorithm>,
+    out: &mut String,
+) -> Result<(), Error> {
+    let mut payload = JsonBuffer::new();
+    let mut writer = crate::__private::PayloadWriter::new(&mut payload);
+    claims.__write_payload(&mut writer)?;
+    writer.finish();
+    let payload = payload.as_bytes();
+
+    // The usual header (no declared `typ`) is encoded once, with the key; others per call.
+    let start = out.len();
+    let rest = base64url::encoded_len(payload.len()) + C::Algorithm::ENCODED_MAC_LEN + 2;
+    match C::__SCHEMA.typ {
+        None => {
+            let header = key.encoded_header();
+            out.reserve(header.len() + rest);
+            out.push_str(header);
+        }
+        Some(typ) => {
+            let header = header_json::<C::Algorithm>(typ, key.kid())?;
+            let header = header.as_bytes();
+            out.reserve(base64url::encoded_len(header.len()) + rest);
+            base64url::encode_into(header, out);
+        }
+    }
+    out.push('.');
+    base64url::encode_into(payload, out);
+    let mut mac = [0_u8; 64];
+    let mac = &mut mac[..C::Algorithm::MAC_LEN];
+    key.sign_into(&out.as_bytes()[start..], mac);
+    out.push('.');
+    base64url::encode_into(mac, out);
+    Ok(())
+}
+
+/// `{"alg":...,"typ":...}`, plus `kid` when the key has one.
+pub(crate) fn header_json<A: Algorithm>(typ: &str, kid: Option<&str>) -> Result<JsonBuffer, Error> {
+    let mut header = JsonBuffer::new();
     header.extend_from_slice(br#"{"alg":""#);
-    header.extend_from_slice(C::Algorithm::NAME.as_bytes());
+    header.extend_from_slice(A::NAME.as_bytes());
     header.extend_from_slice(br#"","typ":"#);
-    let typ = C::__SCHEMA.typ.unwrap_or("JWT");
-    serde_json::to_writer(&mut header, typ).map_err(|error| Error::Encode(error.to_string()))?;
+    serde_json::to_writer(&mut header, typ).map_err(encode_error)?;
     if let Some(kid) = kid {
         header.extend_from_slice(br#","kid":"#);
-        serde_json::to_writer(&mut header, kid)
-            .map_err(|error| Error::Encode(error.to_string()))?;
+        serde_json::to_writer(&mut header, kid).map_err(encode_error)?;
     }
     header.push(b'}');
     Ok(header)
+}
+
+fn encode_error(error: serde_json::Error) -> Error {
+    Error::Encode(error.to_string())
+}
+
+/// Payloads and headers up to this many bytes of JSON are written on the stack when encoding.
+pub(crate) const JSON_STACK_LEN: usize = 512;
+
+/// A byte buffer on the stack that moves to the heap when it outgrows [`JSON_STACK_LEN`]:
+/// the encoder writes JSON here, so that a small token costs no allocation but its own.
+pub struct JsonBuffer {
+    stack: [u8; JSON_STACK_LEN],
+    len: usize,
+    heap: Option<Vec<u8>>,
+}
+
+impl JsonBuffer {
+    pub(crate) fn new() -> Self {
+        JsonBuffer {
+            stack: [0; JSON_STACK_LEN],
+            len: 0,
+            heap: None,
+        }
+    }
+
+    /// Appends `bytes`.
+    #[inline]
+    pub fn extend_from_slice(&mut self, bytes: &[u8]) {
+        match &mut self.heap {
+            None => match self.stack.get_mut(self.len..self.len + bytes.len()) {
+                Some(free) => {
+                    free.copy_from_slice(bytes);
+                    self.len += bytes.len();
+                }
+                None => {
+                    let mut heap =
+                        Vec::with_capacity((self.len + bytes.len()).max(2 * JSON_STACK_LEN));
+                    heap.extend_from_slice(&self.stack[..self.len]);
+                    heap.extend_from_slice(bytes);
+                    self.heap = Some(heap);
+                }
+            },
+            Some(heap) => heap.extend_from_slice(bytes),
+        }
+    }
+
+    /// Appends one byte.
+    #[inline]
+    pub fn push(&mut self, byte: u8) {
+        self.extend_from_slice(&[byte]);
+    }
+
+    /// The bytes written so far.
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.heap {
+            None => &self.stack[..self.len],
+            Some(heap) => heap,
+        }
+    }
+}
+
+impl std::io::Write for JsonBuffer {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The three segments of a compact JWS, and the signed part `header.payload`.

@@ -30,6 +30,9 @@ pub const MAX_KEY_ID_LEN: usize = 256;
 pub struct HmacKey<A: Algorithm> {
     state: A::Mac,
     kid: Option<Box<str>>,
+    /// The base64url header of tokens signed with this key when the claims type declares no
+    /// `typ`: `{"alg":...,"typ":"JWT"}`, plus `kid`. Encoded once, not per token.
+    header: Box<str>,
     algorithm: PhantomData<A>,
 }
 
@@ -53,6 +56,7 @@ impl<A: Algorithm> HmacKey<A> {
         Ok(HmacKey {
             state,
             kid: None,
+            header: default_header::<A>(None),
             algorithm: PhantomData,
         })
     }
@@ -107,6 +111,7 @@ impl<A: Algorithm> HmacKey<A> {
         if kid.is_empty() || kid.len() > MAX_KEY_ID_LEN {
             return Err(KeyError::InvalidKeyId);
         }
+        self.header = default_header::<A>(Some(&kid));
         self.kid = Some(kid.into_boxed_str());
         Ok(self)
     }
@@ -115,6 +120,11 @@ impl<A: Algorithm> HmacKey<A> {
     #[must_use]
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
+    }
+
+    /// The base64url header for a claims type that declares no `typ`.
+    pub(crate) fn encoded_header(&self) -> &str {
+        &self.header
     }
 
     /// Writes the MAC of `message` into `out`, which must be `A::MAC_LEN` bytes long.
@@ -149,6 +159,15 @@ impl<A: Algorithm> HmacKey<A> {
     }
 }
 
+fn default_header<A: Algorithm>(kid: Option<&str>) -> Box<str> {
+    let json = crate::codec::header_json::<A>("JWT", kid);
+    // Writing a `&str` as JSON cannot fail.
+    let json = json
+        .as_ref()
+        .map_or(&[][..], crate::codec::JsonBuffer::as_bytes);
+    crate::base64url::encode(json).into_boxed_str()
+}
+
 // HMAC accepts keys of any length; keep the error path total instead of panicking.
 fn unreachable_invalid_length<A: Algorithm>(len: usize) -> KeyError {
     KeyError::TooShort {
@@ -163,6 +182,7 @@ impl<A: Algorithm> Clone for HmacKey<A> {
         HmacKey {
             state: self.state.clone(),
             kid: self.kid.clone(),
+            header: self.header.clone(),
             algorithm: PhantomData,
         }
     }

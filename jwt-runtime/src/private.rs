@@ -82,7 +82,7 @@ impl<'c> Registered<'c> {
 pub struct TimeOps<T> {
     pub expected: &'static str,
     pub date: fn(&T) -> NumericDate,
-    write: fn(&T, &mut Vec<u8>) -> serde_json::Result<()>,
+    write: fn(&T, &mut crate::codec::JsonBuffer) -> serde_json::Result<()>,
     read: fn(serde_json::Number) -> serde_json::Result<T>,
 }
 
@@ -106,7 +106,7 @@ pub const fn time_ops<T: TimeClaim>() -> TimeOps<T> {
 /// What the generated code needs of an `aud` claim type; see [`TimeOps`].
 pub struct AudienceOps<T> {
     pub as_dyn: fn(&T) -> &dyn AudienceClaim,
-    write: fn(&T, &mut Vec<u8>) -> serde_json::Result<()>,
+    write: fn(&T, &mut crate::codec::JsonBuffer) -> serde_json::Result<()>,
     from_audiences: fn(Vec<String>) -> Option<T>,
     from_audience: fn(String) -> Option<T>,
 }
@@ -149,12 +149,12 @@ pub const fn string_ops<T: StringClaim + ?Sized>() -> StringOps<T> {
 
 /// Writes a claims object member by member.
 pub struct PayloadWriter<'o> {
-    out: &'o mut Vec<u8>,
+    out: &'o mut crate::codec::JsonBuffer,
     members: usize,
 }
 
 impl<'o> PayloadWriter<'o> {
-    pub(crate) fn new(out: &'o mut Vec<u8>) -> Self {
+    pub(crate) fn new(out: &'o mut crate::codec::JsonBuffer) -> Self {
         out.push(b'{');
         PayloadWriter { out, members: 0 }
     }
