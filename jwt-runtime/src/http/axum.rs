@@ -199,11 +199,21 @@ impl<A: Algorithm> Verifier<A> {
     /// The store one-use (`jti`) tokens are consumed in; share one store between every server
     /// that accepts the same tokens. Defaults to an in-memory store of this verifier's own.
     ///
-    /// Pass an `Arc` of the store to keep using it elsewhere.
+    /// To keep using the store elsewhere too, pass it in an `Arc` to
+    /// [`Verifier::shared_replay_store`].
     #[must_use]
-    pub fn replay_store(self, store: impl AsyncReplayStore + Send + Sync + 'static) -> Self {
+    pub fn replay_store<S: AsyncReplayStore + Send + Sync + 'static>(self, store: S) -> Self {
+        self.shared_replay_store(Arc::new(store))
+    }
+
+    /// [`Verifier::replay_store`] with a store the application also holds.
+    #[must_use]
+    pub fn shared_replay_store<S: AsyncReplayStore + Send + Sync + 'static>(
+        self,
+        store: Arc<S>,
+    ) -> Self {
         self.update(|inner| {
-            inner.store = SharedStore(Arc::new(store));
+            inner.store = SharedStore(store);
             inner.default_store = false;
         })
     }

@@ -1,0 +1,389 @@
+//! The axum extractor on its own: `Bearer<C>` and `Option<Bearer<C>>` run against request
+//! parts built here, with a fixed clock, and the rejections turned into responses.
+//! (`http_server.rs` and `http_redis.rs` cover the same over real HTTP.)
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::{Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jwt_runtime::http::axum::{Bearer, BearerRejection, Verifier};
+use jwt_runtime::http::{ErrorCode, Realm, Rejection};
+use jwt_runtime::replay::{AsyncReplayStore, InsertOutcome, MemoryStore, StoreError};
+use jwt_runtime::{Claims, Error, FixedClock, HmacKey, Hs256, KeySet, NumericDate, Validation};
+
+const NOW: i64 = 1_700_000_000;
+
+fn at(secs: i64) -> NumericDate {
+    NumericDate::from_secs(secs)
+}
+
+fn key() -> HmacKey<Hs256> {
+    HmacKey::from_bytes(b"a key for the extractor tests, 32+ bytes").unwrap()
+}
+
+#[derive(Claims, Debug)]
+#[claims(iss = "https://auth.example.com", aud = "api")]
+struct Session {
+    sub: String,
+    exp: NumericDate,
+}
+
+#[derive(Claims, Debug)]
+#[claims(iss = "https://auth.example.com", aud = "api")]
+struct OneTime {
+    sub: String,
+    exp: NumericDate,
+    jti: String,
+}
+
+fn session(exp: i64) -> String {
+    Session {
+        sub: "ada".into(),
+        exp: at(exp),
+    }
+    .encode(&key())
+    .unwrap()
+}
+
+fn one_time(jti: &str, exp: i64) -> String {
+    OneTime {
+        sub: "ada".into(),
+        exp: at(exp),
+        jti: jti.into(),
+    }
+    .encode(&key())
+    .unwrap()
+}
+
+fn verifier() -> Verifier<Hs256> {
+    Verifier::new(key())
+        .clock(FixedClock(at(NOW)))
+        .realm(Realm::new("api").unwrap())
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+fn parts(authorization: &[&[u8]]) -> axum::http::request::Parts {
+    let mut request = Request::builder().uri("/");
+    for value in authorization {
+        request = request.header(header::AUTHORIZATION, *value);
+    }
+    request.body(()).unwrap().into_parts().0
+}
+
+fn extract<C>(verifier: &Verifier<Hs256>, authorization: &[&[u8]]) -> Result<C, BearerRejection>
+where
+    C: Claims<Algorithm = Hs256> + for<'de> jwt_runtime::DecodeClaims<'de> + Send,
+    C::Replay: jwt_runtime::http::axum::ReplayCheck,
+{
+    let mut parts = parts(authorization);
+    block_on(<Bearer<C> as FromRequestParts<_>>::from_request_parts(
+        &mut parts, verifier,
+    ))
+    .map(Bearer::into_inner)
+}
+
+fn extract_optional(
+    verifier: &Verifier<Hs256>,
+    authorization: &[&[u8]],
+) -> Result<Option<Session>, BearerRejection> {
+    let mut parts = parts(authorization);
+    block_on(
+        <Bearer<Session> as OptionalFromRequestParts<_>>::from_request_parts(&mut parts, verifier),
+    )
+    .map(|bearer| bearer.map(Bearer::into_inner))
+}
+
+fn header_of(response: &Response, name: header::HeaderName) -> Option<&str> {
+    response
+        .headers()
+        .get(name)
+        .map(|value| value.to_str().unwrap())
+}
+
+fn body_of(response: Response) -> String {
+    let bytes = block_on(axum::body::to_bytes(response.into_body(), 4096)).unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn bearer(token: &str) -> Vec<u8> {
+    format!("Bearer {token}").into_bytes()
+}
+
+#[test]
+fn a_valid_token_is_extracted() {
+    let session: Session = extract(&verifier(), &[&bearer(&session(NOW + 60))]).unwrap();
+    assert_eq!(session.sub, "ada");
+}
+
+#[test]
+fn the_clock_is_the_verifiers() {
+    // Valid one second before `exp`, expired at `exp`.
+    assert!(extract::<Session>(&verifier(), &[&bearer(&session(NOW + 1))]).is_ok());
+    let rejection = extract::<Session>(&verifier(), &[&bearer(&session(NOW))]).unwrap_err();
+    assert!(matches!(rejection.error(), Some(Error::Expired { .. })));
+}
+
+#[test]
+fn a_missing_header_is_a_bare_401_response() {
+    let rejection = extract::<Session>(&verifier(), &[]).unwrap_err();
+    assert_eq!(rejection.rejection(), &Rejection::missing());
+    assert!(rejection.error().is_none());
+    let response = rejection.into_response();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        header_of(&response, header::WWW_AUTHENTICATE),
+        Some("Bearer realm=\"api\"")
+    );
+    assert_eq!(
+        header_of(&response, header::CONTENT_TYPE),
+        Some("application/json")
+    );
+    assert_eq!(
+        header_of(&response, header::CACHE_CONTROL),
+        Some("no-store")
+    );
+    assert_eq!(body_of(response), "{}");
+}
+
+#[test]
+fn a_bad_token_is_a_401_invalid_token_response() {
+    let token = session(NOW + 60);
+    let tampered = format!("{}A", &token[..token.len() - 1]);
+    let tampered = if tampered == token {
+        format!("{}B", &token[..token.len() - 1])
+    } else {
+        tampered
+    };
+    let rejection = extract::<Session>(&verifier(), &[&bearer(&tampered)]).unwrap_err();
+    assert!(rejection.error().is_some());
+    assert_eq!(
+        rejection.rejection().error_code(),
+        Some(ErrorCode::InvalidToken)
+    );
+    let response = rejection.into_response();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let challenge = header_of(&response, header::WWW_AUTHENTICATE)
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.starts_with("Bearer realm=\"api\", error=\"invalid_token\""),
+        "{challenge}"
+    );
+    let body = body_of(response);
+    assert!(body.starts_with("{\"error\":\"invalid_token\""), "{body}");
+    for part in tampered.split('.') {
+        assert!(!challenge.contains(part) && !body.contains(part));
+    }
+}
+
+#[test]
+fn malformed_or_repeated_headers_are_400() {
+    let token = bearer(&session(NOW + 60));
+    for headers in [
+        vec![&b"Bearer"[..]],
+        vec![&b"Bearer  abc"[..]],
+        vec![&b"Bearer abc def"[..]],
+        vec![&b"Bearer \xff"[..]],
+        vec![&token[..], &token[..]],
+    ] {
+        let rejection = extract::<Session>(&verifier(), &headers).unwrap_err();
+        assert_eq!(rejection.rejection().status(), 400, "{headers:?}");
+        assert_eq!(
+            rejection.rejection().error_code(),
+            Some(ErrorCode::InvalidRequest)
+        );
+        assert_eq!(rejection.into_response().status(), StatusCode::BAD_REQUEST);
+    }
+}
+
+#[test]
+fn optional_authentication() {
+    let verifier = verifier();
+    assert!(extract_optional(&verifier, &[]).unwrap().is_none());
+    assert!(
+        extract_optional(&verifier, &[b"Basic YWRhOnNlY3JldA=="])
+            .unwrap()
+            .is_none()
+    );
+    let session = extract_optional(&verifier, &[&bearer(&session(NOW + 60))]).unwrap();
+    assert_eq!(session.unwrap().sub, "ada");
+    // Present but bad is still refused.
+    assert_eq!(
+        extract_optional(&verifier, &[b"Bearer  x"])
+            .unwrap_err()
+            .rejection()
+            .status(),
+        400
+    );
+    let expired = extract_optional(&verifier, &[&bearer(&self::session(NOW))]).unwrap_err();
+    assert_eq!(expired.rejection().status(), 401);
+}
+
+#[test]
+fn a_one_use_token_is_consumed_by_extraction() {
+    let verifier = verifier();
+    let token = bearer(&one_time("abc", NOW + 60));
+    let first: OneTime = extract(&verifier, &[&token]).unwrap();
+    assert_eq!(first.jti, "abc");
+    let second = extract::<OneTime>(&verifier, &[&token]).unwrap_err();
+    assert!(matches!(second.error(), Some(Error::Replayed)));
+    assert_eq!(
+        second.rejection().description(),
+        Some("the token has already been used")
+    );
+    // Clones share the store.
+    let clone = verifier.clone();
+    assert!(extract::<OneTime>(&clone, &[&token]).is_err());
+    // A verifier of its own has a store of its own.
+    assert!(extract::<OneTime>(&self::verifier(), &[&token]).is_ok());
+}
+
+#[test]
+fn the_default_store_runs_on_the_verifiers_clock() {
+    // 2001, long before the wall clock: a store on the system clock would think this id
+    // expired at once and accept the token again.
+    let verifier = Verifier::new(key()).clock(FixedClock(at(1_000_000_000)));
+    let token = bearer(&one_time("old", 1_000_000_060));
+    assert!(extract::<OneTime>(&verifier, &[&token]).is_ok());
+    assert!(matches!(
+        extract::<OneTime>(&verifier, &[&token])
+            .unwrap_err()
+            .error(),
+        Some(Error::Replayed)
+    ));
+}
+
+#[test]
+fn a_rejected_one_use_token_does_not_burn_its_jti() {
+    let verifier = verifier();
+    let expired = bearer(&one_time("later", NOW));
+    assert!(matches!(
+        extract::<OneTime>(&verifier, &[&expired])
+            .unwrap_err()
+            .error(),
+        Some(Error::Expired { .. })
+    ));
+    assert!(extract::<OneTime>(&verifier, &[&bearer(&one_time("later", NOW + 60))]).is_ok());
+}
+
+/// A store that is always down, counting how often it was asked.
+#[derive(Default)]
+struct DownStore(AtomicUsize);
+
+impl AsyncReplayStore for DownStore {
+    async fn insert_if_absent(&self, _: &str, _: NumericDate) -> Result<InsertOutcome, StoreError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Err(StoreError::backend("connection refused"))
+    }
+}
+
+#[test]
+fn an_unavailable_store_is_503_without_a_challenge() {
+    let store = Arc::new(DownStore::default());
+    let verifier = verifier().shared_replay_store(Arc::clone(&store));
+    let rejection =
+        extract::<OneTime>(&verifier, &[&bearer(&one_time("x", NOW + 60))]).unwrap_err();
+    assert!(matches!(
+        rejection.error(),
+        Some(Error::StoreUnavailable(_))
+    ));
+    let response = rejection.into_response();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(header_of(&response, header::WWW_AUTHENTICATE), None);
+    assert!(!body_of(response).contains("connection refused"));
+    assert_eq!(store.0.load(Ordering::Relaxed), 1);
+    // Reusable tokens never ask the store.
+    assert!(extract::<Session>(&verifier, &[&bearer(&session(NOW + 60))]).is_ok());
+    assert_eq!(store.0.load(Ordering::Relaxed), 1);
+}
+
+#[test]
+fn a_shared_store_is_shared() {
+    let store = Arc::new(MemoryStore::builder().clock(FixedClock(at(NOW))).build());
+    let first = Verifier::new(key())
+        .clock(FixedClock(at(NOW)))
+        .shared_replay_store(Arc::clone(&store));
+    let second = Verifier::new(key())
+        .clock(FixedClock(at(NOW)))
+        .shared_replay_store(Arc::clone(&store));
+    let token = bearer(&one_time("shared", NOW + 60));
+    assert!(extract::<OneTime>(&first, &[&token]).is_ok());
+    assert!(extract::<OneTime>(&second, &[&token]).is_err());
+    assert_eq!(store.len(), 1);
+}
+
+#[test]
+fn validation_settings_apply() {
+    // A run-time audience replaces the declared one.
+    let verifier = verifier().validation(Validation::new().audience(["other"]));
+    let rejection = extract::<Session>(&verifier, &[&bearer(&session(NOW + 60))]).unwrap_err();
+    assert!(matches!(rejection.error(), Some(Error::Audience)));
+    // Leeway, and the clock set before `validation` is kept.
+    let verifier = self::verifier().validation(Validation::new().leeway(Duration::from_secs(30)));
+    assert!(extract::<Session>(&verifier, &[&bearer(&session(NOW - 29))]).is_ok());
+    assert!(extract::<Session>(&verifier, &[&bearer(&session(NOW - 30))]).is_err());
+}
+
+#[test]
+fn a_key_set_selects_by_kid() {
+    let current = HmacKey::<Hs256>::from_bytes(&[1; 32])
+        .unwrap()
+        .with_kid("new")
+        .unwrap();
+    let old = HmacKey::<Hs256>::from_bytes(&[2; 32])
+        .unwrap()
+        .with_kid("old")
+        .unwrap();
+    let keys = KeySet::new(current).unwrap().with_key(old.clone()).unwrap();
+    let verifier = Verifier::new(keys).clock(FixedClock(at(NOW)));
+    let token = Session {
+        sub: "ada".into(),
+        exp: at(NOW + 60),
+    }
+    .encode(&old)
+    .unwrap();
+    assert!(extract::<Session>(&verifier, &[&bearer(&token)]).is_ok());
+    // The single test key has no kid: refused, no fallback.
+    let rejection = extract::<Session>(&verifier, &[&bearer(&session(NOW + 60))]).unwrap_err();
+    assert!(matches!(
+        rejection.error(),
+        Some(Error::UnknownKeyId { kid: None })
+    ));
+}
+
+#[test]
+fn verify_checks_tokens_from_elsewhere() {
+    let verifier = verifier();
+    let session: Session = block_on(verifier.verify(&session(NOW + 60))).unwrap();
+    assert_eq!(session.sub, "ada");
+    let token = one_time("ws", NOW + 60);
+    assert!(block_on(verifier.verify::<OneTime>(&token)).is_ok());
+    assert!(matches!(
+        block_on(verifier.verify::<OneTime>(&token)),
+        Err(Error::Replayed)
+    ));
+}
+
+#[test]
+fn reject_answers_with_the_realm() {
+    let rejection = Rejection::insufficient_scope().with_scope("admin").unwrap();
+    let response = verifier().reject(rejection).into_response();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        header_of(&response, header::WWW_AUTHENTICATE),
+        Some(
+            "Bearer realm=\"api\", error=\"insufficient_scope\", \
+             error_description=\"the token does not grant access to this resource\", scope=\"admin\""
+        )
+    );
+}
