@@ -80,7 +80,7 @@ measure() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS alternating rounds, server $base ($(nproc) cores)"
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS alternating rounds, server $base ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 measure /public/ping "$WARMUP" >/dev/null
 measure /protected/ping "$WARMUP" >/dev/null
 

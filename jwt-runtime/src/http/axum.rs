@@ -85,7 +85,9 @@ use crate::validation::Validation;
 /// one-use (`jti`) claims types.
 ///
 /// Built once at start-up and kept in the application state; clones are cheap and share
-/// everything, the replay store included. The extractor finds it through
+/// everything, the replay store included. (The setters are for start-up: a setter called on
+/// one clone gives that clone its own copy of the settings, and a new clock gives a default
+/// store a new one.) The extractor finds it through
 /// `Verifier<A>: FromRef<S>` for the router's state `S` (the state may also be the verifier
 /// itself).
 ///
@@ -216,12 +218,6 @@ impl<A: Algorithm> Verifier<A> {
             inner.store = SharedStore(store);
             inner.default_store = false;
         })
-    }
-
-    /// The realm, if one is set.
-    #[must_use]
-    pub fn realm_ref(&self) -> Option<&Realm> {
-        self.inner.realm.as_ref()
     }
 
     /// Verifies `token` as `C` with this verifier's settings, consuming the `jti` of a
