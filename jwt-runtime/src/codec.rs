@@ -13,6 +13,8 @@ pub const DEFAULT_MAX_TOKEN_LEN: usize = 65_536;
 
 /// Headers and payloads up to this many decoded bytes are decoded on the stack.
 const STACK_BUFFER_LEN: usize = 1024;
+/// ... into a smaller buffer up to this many (headers, typically).
+const SMALL_STACK_BUFFER_LEN: usize = 128;
 
 pub(crate) fn encode<C: Claims>(claims: &C, key: &HmacKey<C::Algorithm>) -> Result<String, Error> {
     let mut token = String::new();
@@ -173,18 +175,21 @@ pub(crate) fn split(token: &str, max_len: usize) -> Result<Parts<'_>, Error> {
         segment: Segment::Token,
         reason,
     };
-    let mut dots = token
-        .bytes()
-        .enumerate()
-        .filter(|&(_, byte)| byte == b'.')
-        .map(|(at, _)| at);
-    let (Some(first), Some(second)) = (dots.next(), dots.next()) else {
+    // `str::find` with an ASCII char is a memchr: word-at-a-time, not byte-by-byte.
+    let dot_after = |from: usize| token[from..].find('.').map(|at| from + at);
+    let Some(first) = dot_after(0) else {
         return Err(malformed(Malformed::SegmentCount));
     };
-    match dots.count() {
-        0 => {}
-        2 => return Err(Error::JweNotSupported),
-        _ => return Err(malformed(Malformed::SegmentCount)),
+    let Some(second) = dot_after(first + 1) else {
+        return Err(malformed(Malformed::SegmentCount));
+    };
+    // Exactly two dots; four (five segments) is JWE.
+    if let Some(third) = dot_after(second + 1) {
+        let fourth = dot_after(third + 1);
+        return Err(match fourth.and_then(|fourth| dot_after(fourth + 1)) {
+            None if fourth.is_some() => Error::JweNotSupported,
+            _ => malformed(Malformed::SegmentCount),
+        });
     }
     Ok(Parts {
         header: &token[..first],
@@ -205,7 +210,13 @@ pub(crate) fn with_decoded<R>(
         reason: Malformed::Base64,
     };
     let decoded_len = base64url::decoded_len(text.len()).ok_or_else(malformed)?;
-    if decoded_len <= STACK_BUFFER_LEN {
+    // A header fits the small buffer: no need to zero a whole kilobyte for it.
+    if decoded_len <= SMALL_STACK_BUFFER_LEN {
+        let mut buffer = [0_u8; SMALL_STACK_BUFFER_LEN];
+        let len =
+            base64url::decode_to_slice(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
+        use_bytes(&buffer[..len])
+    } else if decoded_len <= STACK_BUFFER_LEN {
         let mut buffer = [0_u8; STACK_BUFFER_LEN];
         let len =
             base64url::decode_to_slice(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
