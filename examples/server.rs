@@ -171,6 +171,8 @@ pub struct AppState {
     /// A hash of a random password, checked when the user name is unknown, so that a failed
     /// login takes as long whether or not the user exists.
     decoy_hash: Arc<str>,
+    /// Argon2 takes 19 MiB per hash: at most this many run at once, whatever the load.
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl FromRef<AppState> for Verifier<Hs256> {
@@ -251,6 +253,9 @@ pub async fn app(config: &Config) -> Result<Router, Box<dyn StdError + Send + Sy
         verifier,
         users: users.0.into(),
         decoy_hash: users.1.into(),
+        hashing: Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        )),
     };
     Ok(Router::new()
         .route("/login", post(login))
@@ -292,9 +297,22 @@ async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Respo
         None => state.decoy_hash.to_string(),
     };
     let password = login.password;
-    let verified = tokio::task::spawn_blocking(move || verify_password(password.as_bytes(), &hash))
-        .await
-        .unwrap_or(false);
+    // The permit moves into the hashing task, so that it is held until the hash is done even
+    // if the client goes away.
+    let Ok(permit) = Arc::clone(&state.hashing).acquire_owned().await else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "try again later",
+        );
+    };
+    let verified = tokio::task::spawn_blocking(move || {
+        let verified = verify_password(password.as_bytes(), &hash);
+        drop(permit);
+        verified
+    })
+    .await
+    .unwrap_or(false);
     let Some(user) = user.filter(|_| verified).map(|index| &state.users[index]) else {
         // RFC 6749 §5.2: wrong resource owner credentials are `invalid_grant`.
         return error(
