@@ -93,6 +93,7 @@ pub struct JsonBuffer {
 }
 
 impl JsonBuffer {
+    #[inline]
     pub(crate) fn new() -> Self {
         JsonBuffer {
             stack: [0; JSON_STACK_LEN],
@@ -104,22 +105,26 @@ impl JsonBuffer {
     /// Appends `bytes`.
     #[inline]
     pub fn extend_from_slice(&mut self, bytes: &[u8]) {
-        match &mut self.heap {
-            None => match self.stack.get_mut(self.len..self.len + bytes.len()) {
-                Some(free) => {
-                    free.copy_from_slice(bytes);
-                    self.len += bytes.len();
-                }
-                None => {
-                    let mut heap =
-                        Vec::with_capacity((self.len + bytes.len()).max(2 * JSON_STACK_LEN));
-                    heap.extend_from_slice(&self.stack[..self.len]);
-                    heap.extend_from_slice(bytes);
-                    self.heap = Some(heap);
-                }
-            },
-            Some(heap) => heap.extend_from_slice(bytes),
+        if self.heap.is_none()
+            && let Some(free) = self.stack.get_mut(self.len..self.len + bytes.len())
+        {
+            free.copy_from_slice(bytes);
+            self.len += bytes.len();
+            return;
         }
+        self.extend_on_heap(bytes);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn extend_on_heap(&mut self, bytes: &[u8]) {
+        let stack = &self.stack[..self.len];
+        let heap = self.heap.get_or_insert_with(|| {
+            let mut heap = Vec::with_capacity((stack.len() + bytes.len()).max(2 * JSON_STACK_LEN));
+            heap.extend_from_slice(stack);
+            heap
+        });
+        heap.extend_from_slice(bytes);
     }
 
     /// Appends one byte.
@@ -129,6 +134,7 @@ impl JsonBuffer {
     }
 
     /// The bytes written so far.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         match &self.heap {
             None => &self.stack[..self.len],
