@@ -22,7 +22,8 @@ pub enum Error {
         /// The limit in force (defaults to 65,536 bytes).
         limit: usize,
     },
-    /// The token is five-segment JWE; only JWS compact serialization is supported.
+    /// The token is JWE: five segments, or a header with a JWE-only parameter (`enc`, `zip`).
+    /// Only JWS compact serialization is supported; nothing is decrypted or decompressed.
     JweNotSupported,
     /// The token is not well-formed JWS compact serialization.
     Malformed {
@@ -196,7 +197,7 @@ impl fmt::Display for Error {
             Error::TooLarge { len, limit } => {
                 write!(f, "token is {len} bytes, over the limit of {limit}")
             }
-            Error::JweNotSupported => f.write_str("JWE (five-segment) tokens are not supported"),
+            Error::JweNotSupported => f.write_str("JWE tokens are not supported, only JWS"),
             Error::Malformed { segment, reason } => write!(f, "malformed {segment}: {reason}"),
             Error::DuplicateMember { segment, name } => {
                 write!(f, "duplicate member {name:?} in the {segment}")
