@@ -426,6 +426,13 @@ pub(crate) fn classify(
         (serde_json::error::Category::Data, Some((claim, expected))) => {
             Error::ClaimType { claim, expected }
         }
+        // serde_json reports a number beyond f64 (`1e400`) as a syntax error before any
+        // visitor sees it; inside a claim it is a value the claim's type cannot hold.
+        (serde_json::error::Category::Syntax, Some((claim, expected)))
+            if error.to_string().starts_with("number out of range") =>
+        {
+            Error::ClaimType { claim, expected }
+        }
         (serde_json::error::Category::Data, None) => Error::Malformed {
             segment,
             reason: Malformed::NotAnObject,
@@ -640,5 +647,40 @@ impl<'de> Visitor<'de> for HiddenAudienceSeed {
         crate::claims::StringOrArray
             .visit_seq(seq)
             .map(HiddenAudience::Many)
+    }
+}
+
+#[cfg(test)]
+mod classify_tests {
+    use super::*;
+
+    #[test]
+    fn a_number_beyond_f64_in_a_claim_is_a_claim_type_error() {
+        for text in ["1e400", "-1e400"] {
+            let error = serde_json::from_str::<f64>(text).unwrap_err();
+            let classified = classify(None, Some(("exp", "a number")), &error, Segment::Payload);
+            assert!(
+                matches!(classified, Error::ClaimType { claim: "exp", .. }),
+                "{classified:?}"
+            );
+            // Outside a claim it stays a JSON error.
+            let classified = classify(None, None, &error, Segment::Payload);
+            assert!(matches!(
+                classified,
+                Error::Malformed {
+                    reason: Malformed::Json,
+                    ..
+                }
+            ));
+        }
+        let syntax = serde_json::from_str::<f64>("1e").unwrap_err();
+        let classified = classify(None, Some(("exp", "a number")), &syntax, Segment::Payload);
+        assert!(matches!(
+            classified,
+            Error::Malformed {
+                reason: Malformed::Json,
+                ..
+            }
+        ));
     }
 }
