@@ -312,6 +312,7 @@ pub(crate) fn decode_payload<'b, C: DecodeClaims<'b>>(
     json: &'b [u8],
     state: &mut DecodeState<'b>,
 ) -> Result<C, Error> {
+    check_nested_duplicates(json)?;
     C::__decode_payload(json, state)
 }
 
@@ -321,4 +322,133 @@ pub(crate) fn registered<'c, C: Claims>(
     state: &'c DecodeState<'_>,
 ) -> Registered<'c> {
     claims.__registered().or_hidden(&state.hidden)
+}
+
+/// Rejects duplicate member names inside the payload's nested objects (RFC 7519 §4; A16).
+///
+/// The derive's visitor checks the top level. Nested custom claims are read by user types
+/// such as `serde_json::Value` or `HashMap`, which silently keep the last of two duplicates,
+/// so two parsers could read different permissions out of one token. A payload without a
+/// second `{` has no nested object and is not scanned again.
+pub(crate) fn check_nested_duplicates(json: &[u8]) -> Result<(), Error> {
+    if json.iter().filter(|&&byte| byte == b'{').nth(1).is_none() {
+        return Ok(());
+    }
+    let mut found = None;
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    // JSON errors are left to the decode proper, which reports them with their claim.
+    let _ = serde::de::DeserializeSeed::deserialize(
+        DuplicateScan {
+            depth: 0,
+            found: &mut found,
+        },
+        &mut deserializer,
+    );
+    found.map_or(Ok(()), Err)
+}
+
+/// Walks one JSON value; in every object below the top level, a member name seen twice
+/// (compared after unescaping) is recorded in `found` and stops the walk.
+struct DuplicateScan<'f> {
+    depth: usize,
+    found: &'f mut Option<Error>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for DuplicateScan<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DuplicateScan<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let depth = self.depth + 1;
+        while seq
+            .next_element_seed(DuplicateScan {
+                depth,
+                found: &mut *self.found,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let depth = self.depth + 1;
+        let mut seen = std::collections::HashSet::new();
+        while let Some(crate::__private::Key(name)) = map.next_key()? {
+            if self.depth > 0 && !seen.insert(name.clone()) {
+                *self.found = Some(Error::DuplicateMember {
+                    segment: Segment::Payload,
+                    name: excerpt(&name),
+                });
+                return Err(serde::de::Error::custom("duplicate member"));
+            }
+            map.next_value_seed(DuplicateScan {
+                depth,
+                found: &mut *self.found,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod nested_duplicate_tests {
+    use super::*;
+
+    #[test]
+    fn nested_duplicates_are_found_after_unescaping() {
+        for json in [
+            &br#"{"a":{"k":1,"k":2}}"#[..],
+            br#"{"a":[{"k":1,"\u006b":2}]}"#,
+            br#"{"a":1,"b":{"c":{"d":{},"d":{}}}}"#,
+        ] {
+            let error = check_nested_duplicates(json).unwrap_err();
+            assert!(
+                matches!(&error, Error::DuplicateMember { segment: Segment::Payload, name } if name == "k" || name == "d"),
+                "{error:?}"
+            );
+        }
+        for json in [
+            &br#"{"a":{"k":1},"b":{"k":1}}"#[..],
+            br#"{"k":1,"k":2}"#, // the top level is the derive's to check
+            br#"{"a":"{{"}"#,
+            br#"{"a":{"k":1,"#, // not JSON: reported by the decode proper
+        ] {
+            assert!(check_nested_duplicates(json).is_ok(), "{json:?}");
+        }
+    }
 }
