@@ -175,15 +175,19 @@ impl fmt::Display for NumericDate {
 }
 
 impl NumericDate {
-    /// The value as an `i64` when it is whole and exactly representable.
+    /// The value as an `i64` when it is whole and within the `i64` range.
+    ///
+    /// Every whole `f64` in `[-2^63, 2^63)` is exactly an `i64`, so writing it as a JSON
+    /// integer is exact, and reading that integer back gives the same `f64`. Written as a
+    /// float (`1.2517043064994917e17`) it would not survive serde_json's default float parser,
+    /// which may be one unit in the last place off.
     #[allow(
         clippy::cast_possible_truncation,
-        clippy::cast_precision_loss,
-        reason = "checked by the round trip"
+        reason = "the range check makes the cast exact"
     )]
     fn as_whole_i64(self) -> Option<i64> {
-        const LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53: every integer below is exact
-        (self.is_whole() && self.0.abs() <= LIMIT).then_some(self.0 as i64)
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
+        (self.is_whole() && self.0 >= -LIMIT && self.0 < LIMIT).then_some(self.0 as i64)
     }
 }
 
@@ -428,6 +432,23 @@ mod tests {
         assert_eq!(json(NumericDate::from_f64(1.5).unwrap()), "1.5");
         assert_eq!(json(NumericDate::from_secs(-1)), "-1");
         assert_eq!(json(NumericDate::from_f64(1e300).unwrap()), "1e+300");
+        // Whole values beyond 2^53 are written as exact integers, and read back unchanged.
+        for value in [
+            125_170_430_649_949_170.0,
+            9.2e18,
+            -9.2e18,
+            -9_223_372_036_854_775_808.0,
+        ] {
+            let date = NumericDate::from_f64(value).unwrap();
+            let text = json(date);
+            assert!(!text.contains(['e', '.']), "{text}");
+            let back: NumericDate = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.as_f64().to_bits(), value.to_bits(), "{text}");
+        }
+        assert_eq!(
+            json(NumericDate::from_f64(9_223_372_036_854_775_808.0).unwrap()),
+            "9.223372036854776e+18"
+        );
     }
 
     #[test]
