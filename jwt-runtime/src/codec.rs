@@ -238,17 +238,35 @@ pub(crate) struct HeaderRules {
     pub typ: Option<&'static str>,
 }
 
+/// The base64url of `{"alg":"<A>","typ":"JWT"}`, the header this crate (and most issuers)
+/// write. Strict base64url has one encoding per byte string, so a header segment equal to it
+/// is exactly that JSON: it passes step 3 as parsing it would, without decoding or parsing.
+fn canonical_header<A: Algorithm>() -> &'static str {
+    match A::NAME {
+        "HS256" => "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+        "HS384" => "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9",
+        "HS512" => "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9",
+        _ => "",
+    }
+}
+
 /// Step 3 and 4: the header, then the signature. Returns nothing; the payload is untouched.
 pub(crate) fn verify_header_and_signature<A: Algorithm, K: VerifyingKeys<A> + ?Sized>(
     parts: &Parts<'_>,
     keys: &K,
     rules: &HeaderRules,
 ) -> Result<(), Error> {
-    let key = with_decoded(Segment::Header, parts.header, |json| {
-        let header = RawHeader::parse(json)?;
-        check_header::<A>(&header, rules)?;
-        keys.key_for(header.kid.as_deref())
-    })?;
+    let canonical = canonical_header::<A>();
+    let key = if rules.typ.is_none() && !canonical.is_empty() && parts.header == canonical {
+        // Exactly `{"alg":A,"typ":"JWT"}`: alg pinned, typ accepted, no crit, no kid.
+        keys.key_for(None)?
+    } else {
+        with_decoded(Segment::Header, parts.header, |json| {
+            let header = RawHeader::parse(json)?;
+            check_header::<A>(&header, rules)?;
+            keys.key_for(header.kid.as_deref())
+        })?
+    };
     // The signature length is public and fixed: a wrong one never reaches the MAC.
     if parts.signature.len() != A::ENCODED_MAC_LEN {
         return Err(Error::Signature);
@@ -450,5 +468,27 @@ mod nested_duplicate_tests {
         ] {
             assert!(check_nested_duplicates(json).is_ok(), "{json:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod canonical_header_tests {
+    use super::*;
+    use crate::alg::{Hs256, Hs384, Hs512};
+
+    fn check<A: Algorithm>() {
+        let json = format!(r#"{{"alg":"{}","typ":"JWT"}}"#, A::NAME);
+        assert_eq!(canonical_header::<A>(), base64url::encode(json.as_bytes()));
+        // What the fast path assumes is what parsing finds.
+        let header = RawHeader::parse(json.as_bytes()).unwrap();
+        assert!(check_header::<A>(&header, &HeaderRules { typ: None }).is_ok());
+        assert!(header.kid.is_none() && !header.crit);
+    }
+
+    #[test]
+    fn canonical_headers_are_what_they_claim() {
+        check::<Hs256>();
+        check::<Hs384>();
+        check::<Hs512>();
     }
 }
