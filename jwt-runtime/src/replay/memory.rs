@@ -16,9 +16,12 @@ use super::{AsyncReplayStore, InsertOutcome, ReplayStore, StoreError};
 use crate::clock::{Clock, SystemClock};
 use crate::time::NumericDate;
 
-/// The default capacity of a [`MemoryStore`]: 1,048,576 live ids, about 110 MiB with
-/// 36-byte ids (UUIDs). See [`MemoryStore`] for the measured memory per entry.
+/// The default capacity of a [`MemoryStore`]: 1,048,576 live ids, about 122 MiB when full
+/// of 36-byte ids (UUIDs). See [`MemoryStore`] for the measured memory per entry.
 pub const DEFAULT_CAPACITY: usize = 1 << 20;
+
+/// How many slots of the capacity a shard takes from the shared pool at a time.
+const QUOTA_CHUNK: usize = 64;
 
 /// How many expired ids an insert evicts from its shard, at most, before inserting. Each
 /// insert adds at most one id, so a backlog of expired ids shrinks with every insert, and no
@@ -40,7 +43,8 @@ const MAX_SHARDS: usize = 1024;
 ///   most four expired ids of its shard, oldest first, so there is never a sweep of the whole
 ///   store. Time comes from the store's own [`Clock`] ([`SystemClock`] by default), which
 ///   should be the clock the [`Validation`](crate::Validation) uses.
-/// - **Bounded**: at most `capacity` ids are held ([`DEFAULT_CAPACITY`] by default). When
+/// - **Bounded**: at most `capacity` ids are held ([`DEFAULT_CAPACITY`] by default; shards
+///   reserve slots of it in chunks, so the common insert touches no shared counter). When
 ///   the store is full and no held id has expired, a new id is refused with
 ///   [`StoreError::Full`] (the token is rejected with [`Error::StoreUnavailable`]); a live id
 ///   is never evicted to make room, since that would let its token be replayed.
@@ -50,12 +54,14 @@ const MAX_SHARDS: usize = 1024;
 ///
 /// # Memory
 ///
-/// Measured with 1,048,576 distinct 36-byte ids (UUIDs) on x86-64 Linux with glibc's
-/// allocator, by the `memory` binary of the `bench/` workspace: **about 105 bytes per id**
-/// (a 48-byte heap allocation for the id, a 24-byte table slot plus one control byte at the
-/// table's load factor, and a 16-byte expiry-queue entry). A full store of the default
-/// capacity is therefore about 110 MiB. Tables do not shrink: after a burst the memory stays
-/// at the peak, which the capacity bounds.
+/// Measured with distinct 36-byte ids (UUIDs) on x86-64 Linux, by the `memory` binary of
+/// `bench/replay/`: **76 to 122 bytes per id**, depending on where the hash tables are in
+/// their growth (77 bytes at 900,000 ids; 122 bytes at 1,048,576, just after they doubled).
+/// That is a 48-byte table slot holding the id inline (ids up to 38 bytes; a longer id adds
+/// a heap allocation of its length) plus a control byte, at the tables' load factor (44% to
+/// 87.5%), and a 16-byte entry in the expiry queue. A full store of the default capacity
+/// takes about 122 MiB. Tables do not shrink: after a burst the memory stays at the peak,
+/// which the capacity bounds.
 ///
 /// # Examples
 ///
@@ -78,8 +84,9 @@ pub struct MemoryStore<K: Clock = SystemClock> {
     shards: Box<[Shard]>,
     shard_mask: usize,
     hasher: RandomState,
-    /// Ids held, in all shards, expired ones not yet evicted included.
-    len: AtomicUsize,
+    /// Slots of the capacity no shard has reserved. Invariant: this plus every shard's
+    /// `quota` is `capacity`, and a shard holds at most `quota` ids.
+    pool: AtomicUsize,
     capacity: usize,
     clock: K,
 }
@@ -91,15 +98,50 @@ struct Shard(Mutex<ShardState>);
 
 struct ShardState {
     ids: HashTable<Entry>,
+    /// Slots of the capacity this shard has taken from the pool, in chunks, so that the
+    /// common insert touches no shared counter.
+    quota: usize,
     /// `(forget_at, hash)` of every held id, soonest first. An entry whose id was refreshed
     /// (re-inserted after it expired) leaves a stale item behind, skipped when popped.
     expiries: BinaryHeap<Reverse<(i64, u64)>>,
 }
 
 struct Entry {
-    id: Box<str>,
     /// Whole seconds since the epoch; the id is live while `now < forget_at`.
     forget_at: i64,
+    id: Id,
+}
+
+/// The longest id stored inline in its table slot (a UUID is 36 bytes); longer ones get a
+/// heap allocation of their own.
+const INLINE: usize = 38;
+
+/// An id's exact bytes: inline when short, which saves an allocation and a cache miss per
+/// operation.
+enum Id {
+    Inline(u8, [u8; INLINE]),
+    Boxed(Box<[u8]>),
+}
+
+impl Id {
+    fn new(id: &str) -> Id {
+        let bytes = id.as_bytes();
+        match u8::try_from(bytes.len()) {
+            Ok(len) if bytes.len() <= INLINE => {
+                let mut inline = [0; INLINE];
+                inline[..bytes.len()].copy_from_slice(bytes);
+                Id::Inline(len, inline)
+            }
+            _ => Id::Boxed(bytes.into()),
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Id::Inline(len, bytes) => &bytes[..usize::from(*len)],
+            Id::Boxed(bytes) => bytes,
+        }
+    }
 }
 
 /// Builds a [`MemoryStore`]: capacity, shards, clock.
@@ -170,13 +212,14 @@ impl<K: Clock> MemoryStoreBuilder<K> {
                 .map(|_| {
                     Shard(Mutex::new(ShardState {
                         ids: HashTable::new(),
+                        quota: 0,
                         expiries: BinaryHeap::new(),
                     }))
                 })
                 .collect(),
             shard_mask: shards - 1,
             hasher: RandomState::new(),
-            len: AtomicUsize::new(0),
+            pool: AtomicUsize::new(self.capacity),
             capacity: self.capacity,
             clock: self.clock,
         }
@@ -217,13 +260,16 @@ impl<K: Clock> MemoryStore<K> {
     ) -> Result<InsertOutcome, StoreError> {
         let now = self.clock.now().as_secs();
         let forget_at = ceil_secs(expires_at);
-        let hash = self.hasher.hash_one(id);
+        let hash = self.hasher.hash_one(id.as_bytes());
         let index = self.shard_index(hash);
         for first_try in [true, false] {
             let mut guard = self.lock(index);
             let state = &mut *guard;
             self.evict(state, now, EVICT_PER_INSERT);
-            if let Some(entry) = state.ids.find_mut(hash, |entry| *entry.id == *id) {
+            if let Some(entry) = state
+                .ids
+                .find_mut(hash, |entry| entry.id.as_bytes() == id.as_bytes())
+            {
                 if entry.forget_at > now {
                     return Ok(InsertOutcome::AlreadyPresent);
                 }
@@ -232,27 +278,23 @@ impl<K: Clock> MemoryStore<K> {
                 state.expiries.push(Reverse((forget_at, hash)));
                 return Ok(InsertOutcome::Inserted);
             }
-            if !self.try_reserve() {
-                // Full: free what this shard holds expired, then look at the others.
-                self.evict(state, now, usize::MAX);
-                if !self.try_reserve() {
-                    drop(guard);
-                    if first_try {
-                        self.evict_other_shards(now, index);
-                        continue;
-                    }
-                    return Err(StoreError::Full {
-                        capacity: self.capacity,
-                    });
+            if state.ids.len() >= state.quota && !self.make_room(state, now) {
+                drop(guard);
+                if first_try {
+                    self.reclaim_spare_quota(now, index);
+                    continue;
                 }
+                return Err(StoreError::Full {
+                    capacity: self.capacity,
+                });
             }
             state.ids.insert_unique(
                 hash,
                 Entry {
-                    id: id.into(),
                     forget_at,
+                    id: Id::new(id),
                 },
-                |entry| self.hasher.hash_one(&*entry.id),
+                |entry| self.hasher.hash_one(entry.id.as_bytes()),
             );
             state.expiries.push(Reverse((forget_at, hash)));
             return Ok(InsertOutcome::Inserted);
@@ -262,10 +304,13 @@ impl<K: Clock> MemoryStore<K> {
         })
     }
 
-    /// The number of ids held, counting expired ones not yet evicted.
+    /// The number of ids held, counting expired ones not yet evicted. Locks each shard in
+    /// turn: meant for monitoring, not for every request.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.len.load(Ordering::Relaxed)
+        (0..self.shards.len())
+            .map(|index| self.lock(index).ids.len())
+            .sum()
     }
 
     /// True when no id is held.
@@ -297,13 +342,21 @@ impl<K: Clock> MemoryStore<K> {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Takes one slot of the capacity, if one is free.
-    fn try_reserve(&self) -> bool {
-        self.len
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |len| {
-                (len < self.capacity).then_some(len + 1)
+    /// A shard whose ids fill its quota: evicts all its expired ids, else takes a chunk of
+    /// slots from the pool. False when neither frees a slot.
+    fn make_room(&self, state: &mut ShardState, now: i64) -> bool {
+        self.evict(state, now, usize::MAX);
+        if state.ids.len() < state.quota {
+            return true;
+        }
+        let taken = self
+            .pool
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |pool| {
+                (pool > 0).then(|| pool - pool.min(QUOTA_CHUNK))
             })
-            .is_ok()
+            .map_or(0, |pool| pool.min(QUOTA_CHUNK));
+        state.quota += taken;
+        taken > 0
     }
 
     /// Evicts up to `limit` expired ids of one shard, soonest-expiring first.
@@ -324,20 +377,23 @@ impl<K: Clock> MemoryStore<K> {
                 .find_entry(hash, |entry| entry.forget_at == forget_at)
             {
                 entry.remove();
-                self.len.fetch_sub(1, Ordering::Relaxed);
             }
         }
     }
 
-    /// When full: evicts the expired ids of the other shards, one shard at a time, until a
-    /// slot is free.
-    fn evict_other_shards(&self, now: i64, skip: usize) {
+    /// When the pool is empty: the other shards, one at a time, evict their expired ids and
+    /// return the slots they reserved but do not use, until the pool has some.
+    fn reclaim_spare_quota(&self, now: i64, skip: usize) {
         for index in (0..self.shards.len()).filter(|&index| index != skip) {
-            if self.len() < self.capacity {
+            if self.pool.load(Ordering::Relaxed) > 0 {
                 return;
             }
             let mut guard = self.lock(index);
-            self.evict(&mut guard, now, usize::MAX);
+            let state = &mut *guard;
+            self.evict(state, now, usize::MAX);
+            let spare = state.quota.saturating_sub(state.ids.len());
+            state.quota -= spare;
+            self.pool.fetch_add(spare, Ordering::Relaxed);
         }
     }
 }
@@ -410,6 +466,18 @@ mod tests {
 
     fn at(secs: i64) -> NumericDate {
         NumericDate::from_secs(secs)
+    }
+
+    /// The capacity invariant: reserved quotas plus the pool make the capacity, and no
+    /// shard holds more ids than its quota.
+    fn assert_accounting(store: &MemoryStore<impl Clock>) {
+        let mut reserved = 0;
+        for shard in &store.shards {
+            let state = shard.0.lock().unwrap();
+            assert!(state.ids.len() <= state.quota);
+            reserved += state.quota;
+        }
+        assert_eq!(reserved + store.pool.load(Ordering::SeqCst), store.capacity);
     }
 
     fn queued(store: &MemoryStore<impl Clock>) -> usize {
@@ -550,6 +618,7 @@ mod tests {
         }
         assert!(most <= 1_500, "held {most} ids");
         assert!(queued(&store) <= 1_500);
+        assert_accounting(&store);
     }
 
     #[test]
@@ -696,5 +765,6 @@ mod tests {
             .sum();
         assert_eq!(inserted, 1_000);
         assert_eq!(store.len(), 1_000);
+        assert_accounting(&store);
     }
 }

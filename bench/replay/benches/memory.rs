@@ -1,0 +1,94 @@
+//! The in-memory replay store: consuming a fresh id (one thread, two threads) and presenting
+//! an id already consumed. The store runs in a steady state: the clock ticks every 65,536 ids
+//! and ids live two ticks, so inserts also evict, as in a long-running service.
+
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, Criterion, Throughput};
+use jwt_replay_bench::{LIFETIME, TICK_EVERY, TickingClock, fresh_id};
+use jwt_runtime::replay::MemoryStore;
+use jwt_runtime::{Clock, NumericDate};
+
+fn main() {
+    let mut criterion = Criterion::default()
+        .configure_from_args()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    let mut group = criterion.benchmark_group("memory");
+    group.throughput(Throughput::Elements(1));
+
+    let clock = TickingClock::at(1_700_000_000);
+    let store = MemoryStore::builder().clock(&clock).build();
+    let mut made = 0_u64;
+    group.bench_function("insert_fresh/1", |bencher| {
+        bencher.iter_batched(
+            || {
+                made += 1;
+                if made.is_multiple_of(TICK_EVERY) {
+                    clock.tick();
+                }
+                (fresh_id(1), expiry(&clock))
+            },
+            |(id, exp)| {
+                let outcome = store.insert_if_absent(&id, exp);
+                (id, outcome)
+            },
+            BatchSize::SmallInput,
+        );
+    });
+
+    group.bench_function("insert_fresh/2", |bencher| {
+        bencher.iter_custom(|iters| in_threads(&store, &clock, 2, iters));
+    });
+
+    let present: Vec<String> = (0..100_000).map(|_| fresh_id(2)).collect();
+    let far = clock.now() + Duration::from_secs(3_600);
+    for id in &present {
+        let _ = store.insert_if_absent(id, far).unwrap();
+    }
+    let mut next = 0;
+    group.bench_function("insert_present/1", |bencher| {
+        bencher.iter(|| {
+            next = (next + 1) % present.len();
+            store.insert_if_absent(&present[next], far)
+        });
+    });
+    group.finish();
+    criterion.final_summary();
+    eprintln!("store after the run: {store:?}");
+}
+
+fn expiry(clock: &TickingClock) -> NumericDate {
+    clock.now() + Duration::from_secs(LIFETIME.unsigned_abs())
+}
+
+/// `threads` threads consume `iters` fresh ids between them; the wall time of the whole.
+fn in_threads(
+    store: &MemoryStore<&TickingClock>,
+    clock: &TickingClock,
+    threads: u64,
+    iters: u64,
+) -> Duration {
+    let per_thread = iters.div_ceil(threads);
+    let barrier = Barrier::new(usize::try_from(threads).unwrap() + 1);
+    let elapsed = std::thread::scope(|scope| {
+        for thread in 0..threads {
+            let barrier = &barrier;
+            scope.spawn(move || {
+                let ids: Vec<String> = (0..per_thread).map(|_| fresh_id(10 + thread)).collect();
+                barrier.wait();
+                for (i, id) in ids.iter().enumerate() {
+                    if thread == 0 && (i as u64).is_multiple_of(TICK_EVERY / threads) {
+                        clock.tick();
+                    }
+                    let _ = store.insert_if_absent(id, expiry(clock));
+                }
+            });
+        }
+        barrier.wait();
+        Instant::now()
+    })
+    .elapsed();
+    elapsed.mul_f64(iters as f64 / (per_thread * threads) as f64)
+}
