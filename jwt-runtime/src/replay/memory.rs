@@ -46,7 +46,7 @@ const MAX_SHARDS: usize = 1024;
 /// - **Bounded**: at most `capacity` ids are held ([`DEFAULT_CAPACITY`] by default; shards
 ///   reserve slots of it in chunks, so the common insert touches no shared counter). When
 ///   the store is full and no held id has expired, a new id is refused with
-///   [`StoreError::Full`] (the token is rejected with [`Error::StoreUnavailable`]); a live id
+///   [`StoreError::Full`] (the token is rejected with [`Error::StoreUnavailable`](crate::Error::StoreUnavailable)); a live id
 ///   is never evicted to make room, since that would let its token be replayed.
 ///
 /// The store lives in the process: ids are forgotten on restart, and servers behind a load

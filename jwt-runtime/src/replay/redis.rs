@@ -169,7 +169,8 @@ impl RedisStoreBuilder {
 /// Consuming an id is one atomic command, `SET <prefix><jti> 1 NX EXAT <t>`, where `t` is the
 /// token's `exp` plus the leeway, rounded up to a whole second: Redis forgets the id when the
 /// token expires. The reply `OK` means fresh, nil means replayed; anything else, and any
-/// connection error or timeout, rejects the token with [`Error::StoreUnavailable`] (fail
+/// connection error or timeout, rejects the token with
+/// [`Error::StoreUnavailable`](crate::Error::StoreUnavailable) (fail
 /// closed, never a panic).
 ///
 /// Connections are opened on demand, one per concurrent caller, and up to 64 idle ones are
