@@ -8,17 +8,18 @@
 # `Authorization: Bearer <token>` header (a session token from POST /login), so the only
 # difference is the extractor: header parsing, HMAC-SHA256, payload decoding and claims
 # validation. The routes are measured in alternating rounds; the script prints each round
-# and the median requests/s of each route and their ratio.
+# and the medians: requests/s of each route, the ratio of the two (per round, as the rounds
+# are adjacent in time), and the server's CPU time per request on each route.
 #
-# Settings (environment): ROUNDS (3), DURATION (10s), THREADS (1), CONNECTIONS (32),
+# Settings (environment): ROUNDS (7), DURATION (5s), THREADS (1), CONNECTIONS (32),
 # WARMUP (3s), CARGO_TARGET_DIR (target). The server uses the machine's cores (tokio's
 # default); wrk and the server share them, so compare the ratio, not the absolute figures,
 # across machines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-7}
+DURATION=${DURATION:-5s}
 THREADS=${THREADS:-1}
 CONNECTIONS=${CONNECTIONS:-32}
 WARMUP=${WARMUP:-3s}
@@ -66,16 +67,25 @@ protected_body=$(curl -sf -H "$auth" "$base/protected/ping")
 [ "$open_body" = "$protected_body" ] || { echo "routes differ: $open_body vs $protected_body" >&2; exit 1; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/protected/ping")" = 401 ] || { echo "protected route is open" >&2; exit 1; }
 
-# Runs wrk on a route; prints requests/s. Fails on any non-2xx answer or socket error.
+# Runs wrk on a route; prints "requests/s server-CPU-µs-per-request". Fails on any non-2xx
+# answer or socket error. The server's CPU time (user + system, from /proc) per request is
+# the figure least disturbed by other work on the machine.
+ticks_per_sec=$(getconf CLK_TCK)
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
 measure() {
-  local path=$1 duration=$2 out
+  local path=$1 duration=$2 out before after
+  before=$(server_ticks)
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" -H "$auth" "$base$path")
+  after=$(server_ticks)
   if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
     echo "wrk reported errors on $path:" >&2
     echo "$out" >&2
     exit 1
   fi
-  awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
+  awk -v ticks=$((after - before)) -v hz="$ticks_per_sec" '
+    /requests in/ { requests = $1 }
+    /^Requests\/sec:/ { rps = $2 }
+    END { printf "%s %.2f\n", rps, 1e6 * ticks / hz / requests }' <<<"$out"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -84,18 +94,24 @@ echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS alternating rounds, ser
 measure /public/ping "$WARMUP" >/dev/null
 measure /protected/ping "$WARMUP" >/dev/null
 
-open_runs=()
-protected_runs=()
+rows=()
 for round in $(seq 1 "$ROUNDS"); do
-  open=$(measure /public/ping "$DURATION")
-  protected=$(measure /protected/ping "$DURATION")
-  open_runs+=("$open")
-  protected_runs+=("$protected")
-  printf 'round %d: unprotected %10.0f req/s   protected %10.0f req/s\n' "$round" "$open" "$protected"
+  read -r open_rps open_cpu < <(measure /public/ping "$DURATION")
+  read -r protected_rps protected_cpu < <(measure /protected/ping "$DURATION")
+  ratio=$(awk -v p="$protected_rps" -v o="$open_rps" 'BEGIN { printf "%.1f", 100 * p / o }')
+  rows+=("$open_rps $protected_rps $ratio $open_cpu $protected_cpu")
+  printf 'round %2d: unprotected %8.0f req/s %6.2f µs CPU/req | protected %8.0f req/s %6.2f µs CPU/req | ratio %5.1f%%\n' \
+    "$round" "$open_rps" "$open_cpu" "$protected_rps" "$protected_cpu" "$ratio"
 done
 
-open_median=$(printf '%s\n' "${open_runs[@]}" | median)
-protected_median=$(printf '%s\n' "${protected_runs[@]}" | median)
-ratio=$(awk -v p="$protected_median" -v o="$open_median" 'BEGIN { printf "%.1f", 100 * p / o }')
-printf 'median:  unprotected %10.0f req/s   protected %10.0f req/s   ratio %s%% (target >= 90%%)\n' \
-  "$open_median" "$protected_median" "$ratio"
+column() { printf '%s\n' "${rows[@]}" | awk -v c="$1" '{ print $c }' | median; }
+open_rps=$(column 1)
+protected_rps=$(column 2)
+ratio=$(column 3)
+open_cpu=$(column 4)
+protected_cpu=$(column 5)
+cpu_ratio=$(awk -v p="$protected_cpu" -v o="$open_cpu" 'BEGIN { printf "%.1f", 100 * o / p }')
+printf 'median:   unprotected %8.0f req/s %6.2f µs CPU/req | protected %8.0f req/s %6.2f µs CPU/req\n' \
+  "$open_rps" "$open_cpu" "$protected_rps" "$protected_cpu"
+printf 'protected/unprotected throughput: %s%% (median of the rounds'"'"' ratios; target >= 90%%)\n' "$ratio"
+printf 'server CPU per request, unprotected/protected: %s%% (the throughput ratio on a CPU-bound server)\n' "$cpu_ratio"
