@@ -3,9 +3,7 @@
 use core::fmt;
 use core::future::Future;
 use core::num::NonZero;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-use std::collections::binary_heap::PeekMut;
+use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -16,7 +14,7 @@ use super::{AsyncReplayStore, InsertOutcome, ReplayStore, StoreError};
 use crate::clock::{Clock, SystemClock};
 use crate::time::NumericDate;
 
-/// The default capacity of a [`MemoryStore`]: 1,048,576 live ids, about 122 MiB when full
+/// The default capacity of a [`MemoryStore`]: 1,048,576 live ids, about 110 MiB when full
 /// of 36-byte ids (UUIDs). See [`MemoryStore`] for the measured memory per entry.
 pub const DEFAULT_CAPACITY: usize = 1 << 20;
 
@@ -40,7 +38,7 @@ const MAX_SHARDS: usize = 1024;
 ///   [`InsertOutcome::Inserted`].
 /// - **Expiry**: an id is kept until its `expires_at` (rounded up to a whole second) and
 ///   forgotten afterwards. Expired ids are evicted incrementally: each insert first evicts at
-///   most four expired ids of its shard, oldest first, so there is never a sweep of the whole
+///   most four expired ids of its shard, soonest-expiring first, so there is never a sweep of the whole
 ///   store. Time comes from the store's own [`Clock`] ([`SystemClock`] by default), which
 ///   should be the clock the [`Validation`](crate::Validation) uses.
 /// - **Bounded**: at most `capacity` ids are held ([`DEFAULT_CAPACITY`] by default; shards
@@ -55,12 +53,12 @@ const MAX_SHARDS: usize = 1024;
 /// # Memory
 ///
 /// Measured with distinct 36-byte ids (UUIDs) on x86-64 Linux, by the `memory` binary of
-/// `bench/replay/`: **76 to 122 bytes per id**, depending on where the hash tables are in
-/// their growth (77 bytes at 900,000 ids; 122 bytes at 1,048,576, just after they doubled).
-/// That is a 48-byte table slot holding the id inline (ids up to 38 bytes; a longer id adds
-/// a heap allocation of its length) plus a control byte, at the tables' load factor (44% to
-/// 87.5%), and a 16-byte entry in the expiry queue. A full store of the default capacity
-/// takes about 122 MiB. Tables do not shrink: after a burst the memory stays at the peak,
+/// `bench/replay/`: **66 to 110 bytes per id**, depending on where the hash tables are in
+/// their growth (67 bytes at 900,000 ids, 85 at 700,000, 110 at 1,048,576 just after they
+/// doubled). That is a 48-byte table slot holding the id inline (ids up to 38 bytes; a longer
+/// id adds a heap allocation of its length) plus a control byte, at the tables' load factor
+/// (44% to 87.5%), and 8 bytes in the expiry wheel. A full store of the default capacity
+/// takes about 110 MiB. Tables do not shrink: after a burst the memory stays at the peak,
 /// which the capacity bounds.
 ///
 /// # Examples
@@ -101,9 +99,23 @@ struct ShardState {
     /// Slots of the capacity this shard has taken from the pool, in chunks, so that the
     /// common insert touches no shared counter.
     quota: usize,
-    /// `(forget_at, hash)` of every held id, soonest first. An entry whose id was refreshed
-    /// (re-inserted after it expired) leaves a stale item behind, skipped when popped.
-    expiries: BinaryHeap<Reverse<(i64, u64)>>,
+    /// The hash of every held id, by the second it may be forgotten (a timing wheel: ids of
+    /// tokens with the same lifetime land in few buckets, appended and drained in order). An
+    /// id refreshed after it expired leaves a stale item behind, skipped when drained.
+    expiries: BTreeMap<i64, Vec<u64>>,
+}
+
+impl ShardState {
+    fn schedule(&mut self, forget_at: i64, hash: u64) {
+        // Ids mostly arrive in expiry order: try the latest bucket before searching.
+        if let Some(mut latest) = self.expiries.last_entry()
+            && *latest.key() == forget_at
+        {
+            latest.get_mut().push(hash);
+            return;
+        }
+        self.expiries.entry(forget_at).or_default().push(hash);
+    }
 }
 
 struct Entry {
@@ -213,7 +225,7 @@ impl<K: Clock> MemoryStoreBuilder<K> {
                     Shard(Mutex::new(ShardState {
                         ids: HashTable::new(),
                         quota: 0,
-                        expiries: BinaryHeap::new(),
+                        expiries: BTreeMap::new(),
                     }))
                 })
                 .collect(),
@@ -275,7 +287,7 @@ impl<K: Clock> MemoryStore<K> {
                 }
                 // Expired but not yet evicted: refresh it in place.
                 entry.forget_at = forget_at;
-                state.expiries.push(Reverse((forget_at, hash)));
+                state.schedule(forget_at, hash);
                 return Ok(InsertOutcome::Inserted);
             }
             if state.ids.len() >= state.quota && !self.make_room(state, now) {
@@ -296,7 +308,7 @@ impl<K: Clock> MemoryStore<K> {
                 },
                 |entry| self.hasher.hash_one(entry.id.as_bytes()),
             );
-            state.expiries.push(Reverse((forget_at, hash)));
+            state.schedule(forget_at, hash);
             return Ok(InsertOutcome::Inserted);
         }
         Err(StoreError::Full {
@@ -363,13 +375,20 @@ impl<K: Clock> MemoryStore<K> {
     fn evict(&self, state: &mut ShardState, now: i64, limit: usize) {
         let mut popped = 0;
         while popped < limit {
-            let Some(top) = state.expiries.peek_mut() else {
+            let Some(mut soonest) = state.expiries.first_entry() else {
                 return;
             };
-            if top.0.0 > now {
+            let forget_at = *soonest.key();
+            if forget_at > now {
                 return;
             }
-            let Reverse((forget_at, hash)) = PeekMut::pop(top);
+            let hash = soonest.get_mut().pop();
+            if soonest.get().is_empty() {
+                soonest.remove();
+            }
+            let Some(hash) = hash else {
+                continue;
+            };
             popped += 1;
             // A refreshed id no longer has this `forget_at`: its item is stale, skip it.
             if let Ok(entry) = state
@@ -484,7 +503,16 @@ mod tests {
         store
             .shards
             .iter()
-            .map(|shard| shard.0.lock().unwrap().expiries.len())
+            .map(|shard| {
+                shard
+                    .0
+                    .lock()
+                    .unwrap()
+                    .expiries
+                    .values()
+                    .map(Vec::len)
+                    .sum::<usize>()
+            })
             .sum()
     }
 
