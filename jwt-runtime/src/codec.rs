@@ -181,8 +181,9 @@ pub(crate) fn split(token: &str, max_len: usize) -> Result<Parts<'_>, Error> {
         segment: Segment::Token,
         reason,
     };
-    // `str::find` with an ASCII char is a memchr: word-at-a-time, not byte-by-byte.
-    let dot_after = |from: usize| token[from..].find('.').map(|at| from + at);
+    // memchr: SIMD, not byte by byte (this scan is linear in the token).
+    let dot_after =
+        |from: usize| memchr::memchr(b'.', &token.as_bytes()[from..]).map(|at| from + at);
     let Some(first) = dot_after(0) else {
         return Err(malformed(Malformed::SegmentCount));
     };
@@ -350,12 +351,10 @@ pub(crate) fn registered<'c, C: Claims>(
 /// second `{` has no nested object and is not scanned again.
 pub(crate) fn check_nested_duplicates(json: &[u8]) -> Result<(), Error> {
     // The top-level `{` is almost always the first byte; a second one is looked for with
-    // memchr (`<[u8]>::contains`), word-at-a-time rather than byte by byte.
-    let after_first = json
-        .iter()
-        .position(|&byte| byte == b'{')
-        .map_or(&[][..], |first| &json[first + 1..]);
-    if !after_first.contains(&b'{') {
+    // memchr (SIMD), not byte by byte: this scan is linear in the payload.
+    let second =
+        memchr::memchr(b'{', json).and_then(|first| memchr::memchr(b'{', &json[first + 1..]));
+    if second.is_none() {
         return Ok(());
     }
     let mut found = None;
@@ -489,6 +488,47 @@ mod canonical_header_tests {
         let header = RawHeader::parse(json.as_bytes()).unwrap();
         assert!(check_header::<A>(&header, &HeaderRules { typ: None }).is_ok());
         assert!(header.kid.is_none() && !header.crit);
+    }
+
+    #[test]
+    fn split_counts_dots_exactly() {
+        let parts = split("a.b.c", 100).unwrap();
+        assert_eq!(
+            (parts.header, parts.payload, parts.signature, parts.signed),
+            ("a", "b", "c", "a.b")
+        );
+        let parts = split("..", 100).unwrap();
+        assert_eq!((parts.header, parts.payload, parts.signature), ("", "", ""));
+        for token in [
+            "",
+            "abc",
+            "a.b",
+            "a.b.c.d",
+            "a.b.c.d.e.f",
+            "a.b.c.d.e.f.g",
+            ".....",
+        ] {
+            assert!(
+                matches!(
+                    split(token, 100),
+                    Err(Error::Malformed {
+                        segment: Segment::Token,
+                        ..
+                    })
+                ),
+                "{token:?}"
+            );
+        }
+        for token in ["a.b.c.d.e", "...."] {
+            assert!(
+                matches!(split(token, 100), Err(Error::JweNotSupported)),
+                "{token:?}"
+            );
+        }
+        assert!(matches!(
+            split("a.b.c", 4),
+            Err(Error::TooLarge { len: 5, limit: 4 })
+        ));
     }
 
     #[test]
