@@ -354,13 +354,9 @@ impl<K: Clock> MemoryStore<K> {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A shard whose ids fill its quota: evicts all its expired ids, else takes a chunk of
-    /// slots from the pool. False when neither frees a slot.
+    /// A shard whose ids fill its quota: takes a chunk of slots from the pool, else (the
+    /// store is nearly full) evicts all its expired ids. False when neither frees a slot.
     fn make_room(&self, state: &mut ShardState, now: i64) -> bool {
-        self.evict(state, now, usize::MAX);
-        if state.ids.len() < state.quota {
-            return true;
-        }
         let taken = self
             .pool
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |pool| {
@@ -368,7 +364,11 @@ impl<K: Clock> MemoryStore<K> {
             })
             .map_or(0, |pool| pool.min(QUOTA_CHUNK));
         state.quota += taken;
-        taken > 0
+        if taken > 0 {
+            return true;
+        }
+        self.evict(state, now, usize::MAX);
+        state.ids.len() < state.quota
     }
 
     /// Evicts up to `limit` expired ids of one shard, soonest-expiring first.
