@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks: jwt-runtime against the floor and the peers, on byte-identical
-# tokens. Runs every case REPS times (default 3) and prints one Markdown table of medians,
-# their spread across runs, and the ratios to the floor and to each peer.
+# tokens (every contender is first checked to accept the valid tokens and reject the forged
+# and tampered ones). Runs criterion REPS times (default 3) and prints one Markdown table of
+# medians, their spread across runs, and the ratios to the floor and to each peer; then the
+# paired (interleaved) timing, whose per-round ratios hold up on a busy machine.
 #
-#   bench/run.sh                 # full run (~15 min for 3 repetitions)
-#   REPS=1 JWT_BENCH_QUICK=1 bench/run.sh   # smoke run
-#   bench/run.sh hs256_decode    # only the cases whose name matches (criterion filter)
+#   bench/run.sh                 # full run (~20 min)
+#   REPS=1 JWT_BENCH_QUICK=1 ROUNDS=50 bench/run.sh   # smoke run
+#   bench/run.sh hs256_decode    # only the criterion cases whose name matches
+#   bench/callgrind.sh           # instruction counts (deterministic; needs valgrind)
 set -euo pipefail
 cd "$(dirname "$0")"
 REPS=${REPS:-3}
@@ -28,3 +31,7 @@ done
 echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; $(rustc --version)"
 echo
 cargo run --quiet --release --bin report -- table "$results"
+echo
+"$CARGO_TARGET_DIR/release/paired" "${ROUNDS:-400}"
+echo
+"$CARGO_TARGET_DIR/release/paired" "${ROUNDS:-400}" --aws-lc

@@ -103,18 +103,29 @@ impl<M: FloorAlg> Floor<M> {
         };
         let b64_len = |len: usize| (len * 4).div_ceil(3);
         let tag_len = <M as hmac::digest::OutputSizeUser>::output_size();
-        let mut token = String::with_capacity(b64_len(M::HEADER.len()) + b64_len(json.len()) + b64_len(tag_len) + 2);
+        let mut token = String::with_capacity(
+            b64_len(M::HEADER.len()) + b64_len(json.len()) + b64_len(tag_len) + 2,
+        );
         B64.encode_string(M::HEADER, &mut token);
         token.push('.');
         B64.encode_string(json, &mut token);
-        let tag = self.mac.clone().chain_update(token.as_bytes()).finalize().into_bytes();
+        let tag = self
+            .mac
+            .clone()
+            .chain_update(token.as_bytes())
+            .finalize()
+            .into_bytes();
         token.push('.');
         B64.encode_string(tag, &mut token);
         token
     }
 
     /// Verifies and decodes a token: header, MAC, then payload, then the claim checks.
-    pub fn decode<T: DeserializeOwned + Registered>(&self, token: &str, now: u64) -> Result<T, String> {
+    pub fn decode<T: DeserializeOwned + Registered>(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<T, String> {
         let mut dots = token.match_indices('.').map(|(at, _)| at);
         let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
             return Err("not three segments".into());
@@ -122,14 +133,19 @@ impl<M: FloorAlg> Floor<M> {
         let (header, signed, signature) = (&token[..first], &token[..second], &token[second + 1..]);
 
         let mut buffer = [0_u8; 256];
-        let len = B64.decode_slice(header, &mut buffer).map_err(|e| e.to_string())?;
-        let header: Header<'_> = serde_json::from_slice(&buffer[..len]).map_err(|e| e.to_string())?;
+        let len = B64
+            .decode_slice(header, &mut buffer)
+            .map_err(|e| e.to_string())?;
+        let header: Header<'_> =
+            serde_json::from_slice(&buffer[..len]).map_err(|e| e.to_string())?;
         if header.alg != M::NAME || header.typ.is_some_and(|typ| typ != "JWT") {
             return Err("header".into());
         }
 
         let mut tag = [0_u8; 64];
-        let len = B64.decode_slice(signature, &mut tag).map_err(|e| e.to_string())?;
+        let len = B64
+            .decode_slice(signature, &mut tag)
+            .map_err(|e| e.to_string())?;
         self.mac
             .clone()
             .chain_update(signed.as_bytes())
@@ -139,14 +155,21 @@ impl<M: FloorAlg> Floor<M> {
         let payload = &token[first + 1..second];
         let claims: T = if payload.len() / 4 * 3 + 2 <= STACK {
             let mut buffer = [0_u8; STACK];
-            let len = B64.decode_slice(payload, &mut buffer).map_err(|e| e.to_string())?;
+            let len = B64
+                .decode_slice(payload, &mut buffer)
+                .map_err(|e| e.to_string())?;
             serde_json::from_slice(&buffer[..len]).map_err(|e| e.to_string())?
         } else {
             let bytes = B64.decode(payload).map_err(|e| e.to_string())?;
             serde_json::from_slice(&bytes).map_err(|e| e.to_string())?
         };
         let (exp, nbf, iat) = claims.times();
-        if now >= exp || now < nbf || iat > now || claims.iss() != ISSUER || claims.aud() != AUDIENCE {
+        if now >= exp
+            || now < nbf
+            || iat > now
+            || claims.iss() != ISSUER
+            || claims.aud() != AUDIENCE
+        {
             return Err("claims".into());
         }
         Ok(claims)

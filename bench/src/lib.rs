@@ -17,7 +17,8 @@ pub mod runtime;
 /// HS256 secret (32 bytes, the minimum RFC 7518 allows).
 pub const SECRET_256: &[u8; 32] = b"bench-secret-32-bytes-long-xxxxx";
 /// HS512 secret (64 bytes).
-pub const SECRET_512: &[u8; 64] = b"bench-secret-64-bytes-long-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+pub const SECRET_512: &[u8; 64] =
+    b"bench-secret-64-bytes-long-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
 /// Another HS256 secret: tokens signed with it are the forged ones.
 pub const OTHER_SECRET_256: &[u8; 32] = b"an-attacker-s-32-byte-long-guess";
 
@@ -54,7 +55,10 @@ pub struct Large {
 }
 
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
 }
 
 pub fn typical(now: u64) -> Typical {
@@ -84,7 +88,9 @@ pub fn large(now: u64, roles: usize) -> Large {
         exp: t.exp,
         nbf: t.nbf,
         jti: t.jti,
-        roles: (0..roles).map(|i| format!("role:service-{i:04}-reader-writer-admin")).collect(),
+        roles: (0..roles)
+            .map(|i| format!("role:service-{i:04}-reader-writer-admin"))
+            .collect(),
     }
 }
 
@@ -190,10 +196,16 @@ pub fn check(contender: &dyn Contender, fixtures: &Fixtures) {
     for (len, token) in &fixtures.sweep {
         ok(&format!("{len}-byte sweep"), contender.decode_large(token));
     }
-    assert!(contender.decode_hs256(&fixtures.forged).is_err(), "{name} accepted the forged token");
+    assert!(
+        contender.decode_hs256(&fixtures.forged).is_err(),
+        "{name} accepted the forged token"
+    );
     let mut tampered = fixtures.hs256.clone();
     tampered.replace_range(40..41, if &tampered[40..41] == "A" { "B" } else { "A" });
-    assert!(contender.decode_hs256(&tampered).is_err(), "{name} accepted a tampered payload");
+    assert!(
+        contender.decode_hs256(&tampered).is_err(),
+        "{name} accepted a tampered payload"
+    );
     let encoded = contender.encoder(&fixtures.typical)();
     let floor = floor::Floor::<floor::S256>::new(SECRET_256);
     let decoded: Typical = floor

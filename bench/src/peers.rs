@@ -1,7 +1,6 @@
 //! The peers, each used as its documentation shows, with the checks that match ours:
 //! signature, `alg`, `exp`, `nbf`, `iss` and `aud`.
 
-
 use serde::{Deserialize, Serialize};
 
 use crate::{AUDIENCE, Contender, ISSUER, Large, Typical, consume};
@@ -47,13 +46,22 @@ impl Contender for JsonWebToken {
         Box::new(move || jsonwebtoken::encode(&header, &claims, &self.encoding).unwrap())
     }
     fn decode_hs256(&self, token: &str) -> Result<(), String> {
-        consume(jsonwebtoken::decode::<Typical>(token, &self.decoding, &self.validation).map_err(|e| e.to_string())?)
+        consume(
+            jsonwebtoken::decode::<Typical>(token, &self.decoding, &self.validation)
+                .map_err(|e| e.to_string())?,
+        )
     }
     fn decode_hs512(&self, token: &str) -> Result<(), String> {
-        consume(jsonwebtoken::decode::<Typical>(token, &self.decoding512, &self.validation512).map_err(|e| e.to_string())?)
+        consume(
+            jsonwebtoken::decode::<Typical>(token, &self.decoding512, &self.validation512)
+                .map_err(|e| e.to_string())?,
+        )
     }
     fn decode_large(&self, token: &str) -> Result<(), String> {
-        consume(jsonwebtoken::decode::<Large>(token, &self.decoding, &self.validation).map_err(|e| e.to_string())?)
+        consume(
+            jsonwebtoken::decode::<Large>(token, &self.decoding, &self.validation)
+                .map_err(|e| e.to_string())?,
+        )
     }
 }
 
@@ -125,11 +133,19 @@ impl Contender for JwtSimple {
     fn decode_hs256(&self, token: &str) -> Result<(), String> {
         use jwt_simple::prelude::*;
         // Its API takes the options by value: each call pays one clone of them.
-        consume(self.hs256.verify_token::<SimpleCustom>(token, Some(self.options.clone())).map_err(|e| e.to_string())?)
+        consume(
+            self.hs256
+                .verify_token::<SimpleCustom>(token, Some(self.options.clone()))
+                .map_err(|e| e.to_string())?,
+        )
     }
     fn decode_hs512(&self, token: &str) -> Result<(), String> {
         use jwt_simple::prelude::*;
-        consume(self.hs512.verify_token::<SimpleCustom>(token, Some(self.options.clone())).map_err(|e| e.to_string())?)
+        consume(
+            self.hs512
+                .verify_token::<SimpleCustom>(token, Some(self.options.clone()))
+                .map_err(|e| e.to_string())?,
+        )
     }
     fn decode_large(&self, token: &str) -> Result<(), String> {
         use jwt_simple::prelude::*;
@@ -137,7 +153,11 @@ impl Contender for JwtSimple {
             max_token_length: None,
             ..self.options.clone()
         };
-        consume(self.hs256.verify_token::<SimpleLarge>(token, Some(options)).map_err(|e| e.to_string())?)
+        consume(
+            self.hs256
+                .verify_token::<SimpleLarge>(token, Some(options))
+                .map_err(|e| e.to_string())?,
+        )
     }
 }
 
@@ -178,14 +198,23 @@ impl JwtCompact {
         }
     }
 
-    fn validate<A, C>(&self, alg: &A, key: &A::VerifyingKey, token: &str, issuer: impl Fn(&C) -> (&str, &str)) -> Result<(), String>
+    fn validate<A, C>(
+        &self,
+        alg: &A,
+        key: &A::VerifyingKey,
+        token: &str,
+        issuer: impl Fn(&C) -> (&str, &str),
+    ) -> Result<(), String>
     where
         A: jwt_compact::Algorithm,
         C: serde::de::DeserializeOwned,
     {
         use jwt_compact::prelude::*;
         let untrusted = UntrustedToken::new(token).map_err(|e| e.to_string())?;
-        let token: Token<C> = alg.validator(key).validate(&untrusted).map_err(|e| e.to_string())?;
+        let token: Token<C> = alg
+            .validator(key)
+            .validate(&untrusted)
+            .map_err(|e| e.to_string())?;
         let claims = token.claims();
         claims
             .validate_expiration(&self.time)
@@ -227,15 +256,34 @@ impl Contender for JwtCompact {
         compact.expiration = Some(utc(claims.exp));
         compact.not_before = Some(utc(claims.nbf));
         let header = Header::empty().with_token_type("JWT");
-        Box::new(move || jwt_compact::alg::Hs256.token(&header, &compact, &self.hs256).unwrap())
+        Box::new(move || {
+            jwt_compact::alg::Hs256
+                .token(&header, &compact, &self.hs256)
+                .unwrap()
+        })
     }
     fn decode_hs256(&self, token: &str) -> Result<(), String> {
-        self.validate(&jwt_compact::alg::Hs256, &self.hs256, token, |c: &CompactCustom| (&c.iss, &c.aud))
+        self.validate(
+            &jwt_compact::alg::Hs256,
+            &self.hs256,
+            token,
+            |c: &CompactCustom| (&c.iss, &c.aud),
+        )
     }
     fn decode_hs512(&self, token: &str) -> Result<(), String> {
-        self.validate(&jwt_compact::alg::Hs512, &self.hs512, token, |c: &CompactCustom| (&c.iss, &c.aud))
+        self.validate(
+            &jwt_compact::alg::Hs512,
+            &self.hs512,
+            token,
+            |c: &CompactCustom| (&c.iss, &c.aud),
+        )
     }
     fn decode_large(&self, token: &str) -> Result<(), String> {
-        self.validate(&jwt_compact::alg::Hs256, &self.hs256, token, |c: &CompactLarge| (&c.iss, &c.aud))
+        self.validate(
+            &jwt_compact::alg::Hs256,
+            &self.hs256,
+            token,
+            |c: &CompactLarge| (&c.iss, &c.aud),
+        )
     }
 }

@@ -107,15 +107,21 @@ impl Contender for Runtime {
         Box::new(move || self.encode(&claims))
     }
     fn decode_hs256(&self, token: &str) -> Result<(), String> {
-        let claims: Ours = dangerous::decode_without_replay_check(&self.validation, token, &self.hs256).map_err(|e| e.to_string())?;
+        let claims: Ours =
+            dangerous::decode_without_replay_check(&self.validation, token, &self.hs256)
+                .map_err(|e| e.to_string())?;
         consume(claims)
     }
     fn decode_hs512(&self, token: &str) -> Result<(), String> {
-        let claims: Ours512 = dangerous::decode_without_replay_check(&self.validation, token, &self.hs512).map_err(|e| e.to_string())?;
+        let claims: Ours512 =
+            dangerous::decode_without_replay_check(&self.validation, token, &self.hs512)
+                .map_err(|e| e.to_string())?;
         consume(claims)
     }
     fn decode_large(&self, token: &str) -> Result<(), String> {
-        let claims: OursLarge = dangerous::decode_without_replay_check(&self.validation, token, &self.hs256).map_err(|e| e.to_string())?;
+        let claims: OursLarge =
+            dangerous::decode_without_replay_check(&self.validation, token, &self.hs256)
+                .map_err(|e| e.to_string())?;
         consume(claims)
     }
 }

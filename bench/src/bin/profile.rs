@@ -16,10 +16,15 @@ fn main() {
         std::process::exit(2);
     };
     let iterations: u64 = iterations.parse().expect("iterations");
-    jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default().unwrap();
+    jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER
+        .install_default()
+        .unwrap();
     let fixtures = Fixtures::new();
     let all = contenders("jsonwebtoken", true);
-    let contender = all.iter().find(|c| c.name() == contender).expect("known contender");
+    let contender = all
+        .iter()
+        .find(|c| c.name() == contender)
+        .expect("known contender");
     match case.as_str() {
         "encode" => {
             let encode = contender.encoder(&fixtures.typical);
@@ -44,7 +49,10 @@ fn main() {
             }
         }
         sweep => {
-            let index: usize = sweep.strip_prefix("sweep-").and_then(|i| i.parse().ok()).expect("case");
+            let index: usize = sweep
+                .strip_prefix("sweep-")
+                .and_then(|i| i.parse().ok())
+                .expect("case");
             let token = &fixtures.sweep[index].1;
             for _ in 0..iterations {
                 let _ = black_box(contender.decode_large(black_box(token)));

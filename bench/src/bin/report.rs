@@ -16,14 +16,29 @@ const CASES: [(&str, &str); 5] = [
     ("hs512_decode", "HS512 decode"),
     ("hs256_large_decode", "HS256 large decode"),
 ];
-const ORDER: [&str; 6] = ["floor", "jwt-runtime", "jsonwebtoken", "jsonwebtoken-aws-lc", "jwt-compact", "jwt-simple"];
+const ORDER: [&str; 6] = [
+    "floor",
+    "jwt-runtime",
+    "jsonwebtoken",
+    "jsonwebtoken-aws-lc",
+    "jwt-compact",
+    "jwt-simple",
+];
 const OURS: &str = "jwt-runtime";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["collect", dir, rep] => collect(Path::new(dir), rep),
-        ["table", tsv] => print!("{}", table(&std::fs::read_to_string(tsv).expect("results file"))),
+        ["table", tsv] => print!(
+            "{}",
+            table(&std::fs::read_to_string(tsv).expect("results file"))
+        ),
         _ => {
             eprintln!("usage: report collect <criterion dir> <rep> | report table <tsv>");
             std::process::exit(2);
@@ -37,21 +52,27 @@ fn collect(dir: &Path, rep: &str) {
     found.sort();
     for path in found {
         let relative = path.strip_prefix(dir).unwrap();
-        let parts: Vec<String> = relative.iter().map(|part| part.to_string_lossy().into_owned()).collect();
+        let parts: Vec<String> = relative
+            .iter()
+            .map(|part| part.to_string_lossy().into_owned())
+            .collect();
         // group/contender[/parameter]/new/estimates.json
         let (group, contender, parameter) = match parts.as_slice() {
             [group, contender, _, _] => (group, contender, "-"),
             [group, contender, parameter, _, _] => (group, contender, parameter.as_str()),
             _ => continue,
         };
-        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let median = json["median"]["point_estimate"].as_f64().unwrap();
         println!("{rep}\t{group}\t{contender}\t{parameter}\t{median:.1}");
     }
 }
 
 fn walk(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -71,7 +92,11 @@ fn stats(tsv: &str) -> Stats {
         let fields: Vec<&str> = line.split('\t').collect();
         if let [_, group, contender, parameter, median] = fields.as_slice() {
             samples
-                .entry(((*group).to_owned(), (*contender).to_owned(), (*parameter).to_owned()))
+                .entry((
+                    (*group).to_owned(),
+                    (*contender).to_owned(),
+                    (*parameter).to_owned(),
+                ))
                 .or_default()
                 .push(median.parse().unwrap());
         }
@@ -81,15 +106,27 @@ fn stats(tsv: &str) -> Stats {
         .map(|(key, mut values)| {
             values.sort_by(f64::total_cmp);
             let n = values.len();
-            let median = if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 };
+            let median = if n % 2 == 1 {
+                values[n / 2]
+            } else {
+                (values[n / 2 - 1] + values[n / 2]) / 2.0
+            };
             (key, (median, values[0], values[n - 1], n))
         })
         .collect()
 }
 
 fn contenders(stats: &Stats) -> Vec<String> {
-    let mut names: Vec<String> = stats.keys().map(|(_, contender, _)| contender.clone()).collect();
-    names.sort_by_key(|name| (ORDER.iter().position(|o| o == name).unwrap_or(ORDER.len()), name.clone()));
+    let mut names: Vec<String> = stats
+        .keys()
+        .map(|(_, contender, _)| contender.clone())
+        .collect();
+    names.sort_by_key(|name| {
+        (
+            ORDER.iter().position(|o| o == name).unwrap_or(ORDER.len()),
+            name.clone(),
+        )
+    });
     names.dedup();
     names
 }
@@ -97,7 +134,11 @@ fn contenders(stats: &Stats) -> Vec<String> {
 fn table(tsv: &str) -> String {
     let stats = stats(tsv);
     let names = contenders(&stats);
-    let get = |group: &str, name: &str, parameter: &str| stats.get(&(group.to_owned(), name.to_owned(), parameter.to_owned())).copied();
+    let get = |group: &str, name: &str, parameter: &str| {
+        stats
+            .get(&(group.to_owned(), name.to_owned(), parameter.to_owned()))
+            .copied()
+    };
     let reps = stats.values().map(|s| s.3).max().unwrap_or(0);
     let mut out = String::new();
 
@@ -117,7 +158,9 @@ fn table(tsv: &str) -> String {
             match (get(group, name, "-"), get(group, "floor", "-")) {
                 (Some((median, min, max, _)), floor) => {
                     let spread = (max - min) / median * 100.0;
-                    let ratio = floor.map(|f| format!(" ({:.2}x)", median / f.0)).unwrap_or_default();
+                    let ratio = floor
+                        .map(|f| format!(" ({:.2}x)", median / f.0))
+                        .unwrap_or_default();
                     write!(out, " {median:.0}{ratio} ±{spread:.1}% |").unwrap();
                 }
                 (None, _) => write!(out, " - |").unwrap(),
@@ -126,7 +169,11 @@ fn table(tsv: &str) -> String {
         out.push('\n');
     }
 
-    writeln!(out, "\n{OURS} speed-up over each peer (peer's median / {OURS}'s median)\n").unwrap();
+    writeln!(
+        out,
+        "\n{OURS} speed-up over each peer (peer's median / {OURS}'s median)\n"
+    )
+    .unwrap();
     write!(out, "| |").unwrap();
     for (_, title) in CASES {
         write!(out, " {title} |").unwrap();
@@ -168,12 +215,18 @@ fn table(tsv: &str) -> String {
         let slope_of = |name: &str| {
             let points: Vec<(f64, f64)> = sizes
                 .iter()
-                .filter_map(|&size| get("payload_sweep", name, &size.to_string()).map(|s| (size as f64, s.0)))
+                .filter_map(|&size| {
+                    get("payload_sweep", name, &size.to_string()).map(|s| (size as f64, s.0))
+                })
                 .collect();
             let n = points.len() as f64;
-            let (sx, sy) = points.iter().fold((0.0, 0.0), |(sx, sy), (x, y)| (sx + x, sy + y));
+            let (sx, sy) = points
+                .iter()
+                .fold((0.0, 0.0), |(sx, sy), (x, y)| (sx + x, sy + y));
             let (mx, my) = (sx / n, sy / n);
-            let (num, den) = points.iter().fold((0.0, 0.0), |(num, den), (x, y)| (num + (x - mx) * (y - my), den + (x - mx) * (x - mx)));
+            let (num, den) = points.iter().fold((0.0, 0.0), |(num, den), (x, y)| {
+                (num + (x - mx) * (y - my), den + (x - mx) * (x - mx))
+            });
             num / den
         };
         let floor_slope = slope_of("floor");
@@ -181,7 +234,9 @@ fn table(tsv: &str) -> String {
             write!(out, "| {name} |").unwrap();
             for size in &sizes {
                 match get("payload_sweep", name, &size.to_string()) {
-                    Some((median, ..)) => write!(out, " {median:.0} ({:.2}) |", median / *size as f64).unwrap(),
+                    Some((median, ..)) => {
+                        write!(out, " {median:.0} ({:.2}) |", median / *size as f64).unwrap()
+                    }
                     None => write!(out, " - |").unwrap(),
                 }
             }

@@ -18,9 +18,20 @@ pub fn criterion() -> Criterion {
         .configure_from_args()
 }
 
+/// A decode case: its group name, its token, and the contender's method it calls.
+type Case<'a> = (
+    &'static str,
+    &'a str,
+    fn(&dyn Contender, &str) -> Result<(), String>,
+);
+
 pub fn run(c: &mut Criterion, contenders: &[Box<dyn Contender>]) {
     let fixtures = Fixtures::new();
-    assert_eq!(fixtures.hs256.len(), 347, "the typical token is 347 characters");
+    assert_eq!(
+        fixtures.hs256.len(),
+        347,
+        "the typical token is 347 characters"
+    );
     for contender in contenders {
         check(contender.as_ref(), &fixtures);
     }
@@ -36,17 +47,23 @@ pub fn run(c: &mut Criterion, contenders: &[Box<dyn Contender>]) {
     }
     group.finish();
 
-    let cases: [(&str, &str, fn(&dyn Contender, &str) -> Result<(), String>); 4] = [
+    let cases: [Case<'_>; 4] = [
         ("hs256_decode", &fixtures.hs256, |c, t| c.decode_hs256(t)),
-        ("hs256_bad_signature", &fixtures.forged, |c, t| c.decode_hs256(t)),
+        ("hs256_bad_signature", &fixtures.forged, |c, t| {
+            c.decode_hs256(t)
+        }),
         ("hs512_decode", &fixtures.hs512, |c, t| c.decode_hs512(t)),
-        ("hs256_large_decode", &fixtures.large_token, |c, t| c.decode_large(t)),
+        ("hs256_large_decode", &fixtures.large_token, |c, t| {
+            c.decode_large(t)
+        }),
     ];
     for (case, token, decode) in cases {
         let mut group = c.benchmark_group(case);
         for contender in contenders {
             let contender = contender.as_ref();
-            group.bench_function(contender.name(), |b| b.iter(|| decode(contender, black_box(token))));
+            group.bench_function(contender.name(), |b| {
+                b.iter(|| decode(contender, black_box(token)))
+            });
         }
         group.finish();
     }
@@ -56,9 +73,11 @@ pub fn run(c: &mut Criterion, contenders: &[Box<dyn Contender>]) {
         group.throughput(Throughput::Bytes(*len as u64));
         for contender in contenders {
             let contender = contender.as_ref();
-            group.bench_with_input(BenchmarkId::new(contender.name(), len), token, |b, token| {
-                b.iter(|| contender.decode_large(black_box(token)))
-            });
+            group.bench_with_input(
+                BenchmarkId::new(contender.name(), len),
+                token,
+                |b, token| b.iter(|| contender.decode_large(black_box(token))),
+            );
         }
     }
     group.finish();
