@@ -1361,6 +1361,33 @@ fn a19_size_limits_apply_before_any_decoding() {
         let token = filler.repeat(mib / filler.len());
         assert!(too_large(loose(&token), token.len(), 65_536), "{filler}");
     }
+    // Pre-authentication work allocates nothing, or a constant, whatever the input: counted
+    // on this thread by allocation-counter's global allocator.
+    let (the_key, at_now) = (key(), validation());
+    let pre_auth = |token: &str| {
+        let info = allocation_counter::measure(|| {
+            let _ = at_now.decode::<Session, _>(token, &the_key);
+        });
+        info.count_total
+    };
+    let big_header = format!("{}.e30.{}", "A".repeat(60_000), b64([0; 32]));
+    let big_payload = format!("{}.{}.{}", b64(HS256), "A".repeat(60_000), b64([0; 32]));
+    let many_dots = format!("{}{}", "A".repeat(30_000), ".".repeat(30_000));
+    for (what, token, most) in [
+        ("1 MiB of dots", ".".repeat(mib), 0),
+        ("1 MiB of A", "A".repeat(mib), 0),
+        ("60 KB of dots", ".".repeat(60_000), 0),
+        ("60 KB without a dot", "A".repeat(60_000), 0),
+        ("30 KB of dots after 30 KB", many_dots, 0),
+        // The header is decoded (one buffer) and found not to be JSON (serde_json's boxed
+        // error): two allocations, however long the header.
+        ("60 KB header of garbage", big_header, 2),
+        // The payload is not even decoded: the MAC fails first.
+        ("60 KB payload, bad MAC", big_payload, 0),
+    ] {
+        let count = pre_auth(&token);
+        assert!(count <= most, "{what}: {count} allocations");
+    }
     // The limit is checked before the shape: a valid token one byte over a custom limit.
     let valid = forge(&key(), HS256, session_payload());
     let limit = valid.len() - 1;
