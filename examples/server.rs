@@ -433,6 +433,10 @@ async fn run(config: Config) -> Result<(), Box<dyn StdError + Send + Sync>> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    if std::env::args().any(|arg| arg == "-h" || arg == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let config = match Config::parse(std::env::args().skip(1), |name| std::env::var(name).ok()) {
         Ok(config) => config,
         Err(message) => {
