@@ -452,3 +452,37 @@ fn stores_can_be_shared_by_reference_arc_box_and_trait_object() {
         assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
     }
 }
+
+/// A `jti` field may be an `Option`, but a one-use token without an id cannot be protected:
+/// it is refused, never accepted unprotected.
+#[derive(Claims, Debug)]
+struct MaybeIdentified {
+    exp: NumericDate,
+    jti: Option<String>,
+}
+
+#[test]
+fn a_one_use_token_without_jti_is_refused() {
+    let store = MemoryStore::builder().clock(TestClock::at(ISSUED)).build();
+    let exp = NumericDate::from_secs(ISSUED + LIFETIME);
+    let without = MaybeIdentified { exp, jti: None }.encode(&key()).unwrap();
+    let result = at(ISSUED).decode_once::<MaybeIdentified, _, _>(&without, &key(), &store);
+    assert!(
+        matches!(result, Err(Error::MissingClaim { claim: "jti" })),
+        "{result:?}"
+    );
+    assert!(store.is_empty());
+    let with = MaybeIdentified {
+        exp,
+        jti: Some("present".into()),
+    }
+    .encode(&key())
+    .unwrap();
+    assert!(
+        at(ISSUED)
+            .decode_once::<MaybeIdentified, _, _>(&with, &key(), &store)
+            .is_ok()
+    );
+    let replayed = at(ISSUED).decode_once::<MaybeIdentified, _, _>(&with, &key(), &store);
+    assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
+}
