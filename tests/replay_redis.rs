@@ -149,11 +149,11 @@ impl Server {
             if let Some(status) = child.try_wait().unwrap() {
                 panic!("redis-server on port {port} exited: {status}");
             }
-            if let Ok(mut connection) = self.try_connection() {
-                if redis::cmd("PING").query::<String>(&mut connection).is_ok() {
-                    self.child = Some(child);
-                    return;
-                }
+            if let Ok(mut connection) = self.try_connection()
+                && redis::cmd("PING").query::<String>(&mut connection).is_ok()
+            {
+                self.child = Some(child);
+                return;
             }
             std::thread::sleep(Duration::from_millis(25));
         }
