@@ -38,7 +38,7 @@ const MAX_EXAT: i64 = 253_402_300_799;
 ///
 /// Nothing connects until the first id is consumed (or [`RedisStore::ping`] is called), so a
 /// service starts while Redis is down and rejects one-use tokens until it is back.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 pub struct RedisStoreBuilder {
     nodes: Nodes,
@@ -47,10 +47,27 @@ pub struct RedisStoreBuilder {
     max_idle: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Nodes {
     Single(String),
     Cluster(Vec<String>),
+}
+
+/// Shows no URL: one may carry a password.
+impl fmt::Debug for RedisStoreBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let nodes = match &self.nodes {
+            Nodes::Single(_) => 1,
+            Nodes::Cluster(nodes) => nodes.len(),
+        };
+        f.debug_struct("RedisStoreBuilder")
+            .field("cluster", &matches!(self.nodes, Nodes::Cluster(_)))
+            .field("nodes", &nodes)
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .field("max_idle", &self.max_idle)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RedisStoreBuilder {
@@ -588,6 +605,14 @@ mod tests {
             let error = outcome(unexpected).unwrap_err();
             assert!(error.to_string().len() < 160, "{error}");
         }
+    }
+
+    #[test]
+    fn debug_output_shows_no_password() {
+        let builder = RedisStore::builder("redis://:hunter2@127.0.0.1:6379/");
+        assert!(!format!("{builder:?}").contains("hunter2"));
+        let store = builder.build().unwrap();
+        assert!(!format!("{store:?}").contains("hunter2"));
     }
 
     #[test]
