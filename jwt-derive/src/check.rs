@@ -73,6 +73,11 @@ fn check_jti_has_required_exp(cx: &Ctxt, input: &Input<'_>) {
     let Some(jti) = input.field_for(Registered::Jti) else {
         return;
     };
+    if jti.optional.is_some() {
+        cx.syn_error(jti.error_on_claim(
+            "a one-use token must carry its `jti`; make the field required (not `Option`)",
+        ));
+    }
     let exp_required = input
         .field_for(Registered::Exp)
         .is_some_and(|exp| exp.optional.is_none());

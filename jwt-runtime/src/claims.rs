@@ -8,7 +8,7 @@ use serde::de::{self, Deserialize, SeqAccess, Visitor};
 use crate::alg::Algorithm;
 use crate::error::Error;
 use crate::key::{SigningKey, VerifyingKeys};
-use crate::replay::{ReplayPolicy, Reusable};
+use crate::replay::{DecodableWithoutStore, OneUse, ReplayPolicy, ReplayStore};
 use crate::validation::Validation;
 use crate::{__private, codec};
 
@@ -79,10 +79,29 @@ pub trait Claims: Sized {
     /// The first check the token fails, as an [`Error`].
     fn decode<K>(token: &str, keys: &K) -> Result<Self, Error>
     where
-        Self: for<'de> DecodeClaims<'de> + Claims<Replay = Reusable>,
+        Self: for<'de> DecodeClaims<'de>,
+        Self::Replay: DecodableWithoutStore,
         K: VerifyingKeys<Self::Algorithm> + ?Sized,
     {
         Validation::new().decode(token, keys)
+    }
+
+    /// Verifies a token of a one-use (`jti`) type and consumes its `jti` in `store`, with the
+    /// declared defaults and the system clock: the first presentation is accepted, every
+    /// later one is [`Error::Replayed`]. See [`Validation::decode_once`] for the details and
+    /// [`Validation::decode_once_async`] for async code.
+    ///
+    /// # Errors
+    ///
+    /// The first check the token fails, as an [`Error`]; [`Error::Replayed`];
+    /// [`Error::StoreUnavailable`] when the store cannot answer (fail closed).
+    fn decode_once<K, S>(token: &str, keys: &K, store: &S) -> Result<Self, Error>
+    where
+        Self: for<'de> DecodeClaims<'de> + Claims<Replay = OneUse>,
+        K: VerifyingKeys<Self::Algorithm> + ?Sized,
+        S: ReplayStore + ?Sized,
+    {
+        Validation::new().decode_once(token, keys, store)
     }
 }
 

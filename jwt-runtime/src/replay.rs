@@ -96,6 +96,18 @@ impl sealed::Sealed for OneUse {}
 impl ReplayPolicy for Reusable {}
 impl ReplayPolicy for OneUse {}
 
+/// The replay policy of claims types that decode without a replay store: [`Reusable`] only.
+/// It exists for its compile error, which tells what to do instead.
+#[diagnostic::on_unimplemented(
+    message = "a claims type with `jti` is one-use: it is decoded through a replay store",
+    label = "this claims type declares `jti`",
+    note = "use `Validation::decode_once(token, keys, &store)`, `decode_once_async`, or `Claims::decode_once`",
+    note = "tools that only inspect tokens: `jwt_runtime::dangerous::decode_without_replay_check`"
+)]
+pub trait DecodableWithoutStore: ReplayPolicy {}
+
+impl DecodableWithoutStore for Reusable {}
+
 /// What [`ReplayStore::insert_if_absent`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[must_use]

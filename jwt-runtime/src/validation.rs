@@ -8,7 +8,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::codec::{self, DEFAULT_MAX_TOKEN_LEN, HeaderRules};
 use crate::error::{Error, Segment};
 use crate::key::VerifyingKeys;
-use crate::replay::Reusable;
+use crate::replay::DecodableWithoutStore;
 use crate::time::NumericDate;
 
 /// The longest `jti` accepted, in bytes; a longer one is [`Error::InvalidClaim`].
@@ -144,7 +144,8 @@ impl<K: Clock> Validation<K> {
     /// The first check the token fails, as an [`Error`].
     pub fn decode<C, Ks>(&self, token: &str, keys: &Ks) -> Result<C, Error>
     where
-        C: for<'de> DecodeClaims<'de> + Claims<Replay = Reusable>,
+        C: for<'de> DecodeClaims<'de>,
+        C::Replay: DecodableWithoutStore,
         Ks: VerifyingKeys<C::Algorithm> + ?Sized,
     {
         self.decode_unchecked_replay(token, keys)
@@ -165,7 +166,8 @@ impl<K: Clock> Validation<K> {
         buffer: &'b mut Vec<u8>,
     ) -> Result<C, Error>
     where
-        C: DecodeClaims<'b> + Claims<Replay = Reusable>,
+        C: DecodeClaims<'b>,
+        C::Replay: DecodableWithoutStore,
         Ks: VerifyingKeys<C::Algorithm> + ?Sized,
     {
         let parts = self.verify_parts::<C, Ks>(token, keys)?;
