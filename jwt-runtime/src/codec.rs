@@ -491,6 +491,29 @@ mod canonical_header_tests {
     }
 
     #[test]
+    fn json_buffer_moves_to_the_heap_intact() {
+        use std::io::Write as _;
+        for first in [0, 1, JSON_STACK_LEN - 1, JSON_STACK_LEN, JSON_STACK_LEN + 1] {
+            let mut buffer = JsonBuffer::new();
+            let mut expected = Vec::new();
+            let chunk: Vec<u8> = (0..first).map(|i| (i % 251) as u8).collect();
+            buffer.extend_from_slice(&chunk);
+            expected.extend_from_slice(&chunk);
+            for i in 0..3 * JSON_STACK_LEN {
+                let byte = (i % 7) as u8;
+                if i % 2 == 0 {
+                    buffer.push(byte);
+                } else {
+                    buffer.write_all(&[byte, byte]).unwrap();
+                    expected.push(byte);
+                }
+                expected.push(byte);
+                assert_eq!(buffer.as_bytes(), &expected[..], "first {first}, step {i}");
+            }
+        }
+    }
+
+    #[test]
     fn split_counts_dots_exactly() {
         let parts = split("a.b.c", 100).unwrap();
         assert_eq!(
