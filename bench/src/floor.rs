@@ -24,16 +24,20 @@ pub type S512 = Hmac<Sha512>;
 
 pub trait FloorAlg: Mac + KeyInit + Clone {
     const HEADER: &'static [u8];
+    /// `HEADER` in base64url.
+    const ENCODED_HEADER: &'static str;
     const NAME: &'static str;
 }
 
 impl FloorAlg for S256 {
     const HEADER: &'static [u8] = br#"{"alg":"HS256","typ":"JWT"}"#;
+    const ENCODED_HEADER: &'static str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
     const NAME: &'static str = "HS256";
 }
 
 impl FloorAlg for S512 {
     const HEADER: &'static [u8] = br#"{"alg":"HS512","typ":"JWT"}"#;
+    const ENCODED_HEADER: &'static str = "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9";
     const NAME: &'static str = "HS512";
 }
 
@@ -118,6 +122,69 @@ impl<M: FloorAlg> Floor<M> {
         token.push('.');
         B64.encode_string(tag, &mut token);
         token
+    }
+
+    /// The prototype's pipeline: as `jwt-runtime` (memchr split, the canonical header
+    /// compared rather than parsed), with `payload` decoding the payload JSON.
+    pub fn decode_with<T: Registered, E: std::fmt::Debug>(
+        &self,
+        token: &str,
+        now: u64,
+        payload: impl FnOnce(&[u8]) -> Result<T, E>,
+    ) -> Result<T, String> {
+        let bytes = token.as_bytes();
+        let dot = |from: usize| memchr::memchr(b'.', &bytes[from..]).map(|at| from + at);
+        let Some(first) = dot(0) else {
+            return Err("not three segments".into());
+        };
+        let Some(second) = dot(first + 1) else {
+            return Err("not three segments".into());
+        };
+        if dot(second + 1).is_some() {
+            return Err("not three segments".into());
+        }
+        let (header, signed, signature) = (&token[..first], &token[..second], &token[second + 1..]);
+        if header != M::ENCODED_HEADER {
+            let mut buffer = [0_u8; 128];
+            let len = B64
+                .decode_slice(header, &mut buffer)
+                .map_err(|e| e.to_string())?;
+            let header: Header<'_> =
+                serde_json::from_slice(&buffer[..len]).map_err(|e| e.to_string())?;
+            if header.alg != M::NAME || header.typ.is_some_and(|typ| typ != "JWT") {
+                return Err("header".into());
+            }
+        }
+        let mut tag = [0_u8; 64];
+        let len = B64
+            .decode_slice(signature, &mut tag)
+            .map_err(|e| e.to_string())?;
+        self.mac
+            .clone()
+            .chain_update(signed.as_bytes())
+            .verify_slice(&tag[..len])
+            .map_err(|_| "signature".to_string())?;
+        let text = &token[first + 1..second];
+        let claims = if text.len() / 4 * 3 + 2 <= STACK {
+            let mut buffer = [0_u8; STACK];
+            let len = B64
+                .decode_slice(text, &mut buffer)
+                .map_err(|e| e.to_string())?;
+            payload(&buffer[..len]).map_err(|e| format!("{e:?}"))?
+        } else {
+            let bytes = B64.decode(text).map_err(|e| e.to_string())?;
+            payload(&bytes).map_err(|e| format!("{e:?}"))?
+        };
+        let (exp, nbf, iat) = claims.times();
+        if now >= exp
+            || now < nbf
+            || iat > now
+            || claims.iss() != ISSUER
+            || claims.aud() != AUDIENCE
+        {
+            return Err("claims".into());
+        }
+        Ok(claims)
     }
 
     /// Verifies and decodes a token: header, MAC, then payload, then the claim checks.
@@ -213,5 +280,16 @@ impl Contender for FloorContender {
     }
     fn decode_large(&self, token: &str) -> Result<(), String> {
         consume(self.hs256.decode::<Large>(token, crate::now())?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_headers_match() {
+        assert_eq!(B64.encode(S256::HEADER), S256::ENCODED_HEADER);
+        assert_eq!(B64.encode(S512::HEADER), S512::ENCODED_HEADER);
     }
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub mod floor;
 pub mod peers;
 pub mod runtime;
+pub mod specialised;
 
 /// HS256 secret (32 bytes, the minimum RFC 7518 allows).
 pub const SECRET_256: &[u8; 32] = b"bench-secret-32-bytes-long-xxxxx";
@@ -225,6 +226,8 @@ pub fn contenders(jsonwebtoken_label: &'static str, all: bool) -> Vec<Box<dyn Co
     if all {
         list.push(Box::new(peers::JwtSimple::new()));
         list.push(Box::new(peers::JwtCompact::new()));
+        // Not a library: the stretch goal's prototype (`specialised.rs`), for scale.
+        list.push(Box::new(specialised::Prototype::new()));
     }
     list
 }

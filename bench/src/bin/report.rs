@@ -16,13 +16,14 @@ const CASES: [(&str, &str); 5] = [
     ("hs512_decode", "HS512 decode"),
     ("hs256_large_decode", "HS256 large decode"),
 ];
-const ORDER: [&str; 6] = [
+const ORDER: [&str; 7] = [
     "floor",
     "jwt-runtime",
     "jsonwebtoken",
     "jsonwebtoken-aws-lc",
     "jwt-compact",
     "jwt-simple",
+    "prototype",
 ];
 const OURS: &str = "jwt-runtime";
 
