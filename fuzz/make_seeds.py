@@ -55,7 +55,8 @@ def main() -> None:
     for index, token in enumerate(tokens):
         write("decode", f"token-{index:02}", b"\x00" + token.encode())
     for index, payload in enumerate(payloads):
-        write("decode", f"signed-{index:02}", b"\x01" + headers[0] + b"\xff" + payload)
+        for header_index, header in enumerate(headers[:6]):
+            write("decode", f"signed-{header_index}-{index:02}", b"\x01" + header + b"\xff" + payload)
         write("decode", f"payload-{index:02}", b"\x02" + payload)
         write("decode", f"valid-{index:02}", b"\x00" + signed(headers[0], payload).encode())
     for index, header in enumerate(headers):

@@ -26,6 +26,13 @@ pub struct Loose {
     pub n: Option<u64>,
 }
 
+/// A schema that expects an audience it has no field for (checked from the hidden slot).
+#[derive(Claims, Debug)]
+#[claims(aud = "api", iss = "https://issuer.example")]
+pub struct Audienced {
+    pub exp: Option<NumericDate>,
+}
+
 /// A schema with a declared `typ`.
 #[derive(Claims, Debug)]
 #[claims(typ = "at+jwt")]

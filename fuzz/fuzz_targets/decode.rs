@@ -6,7 +6,7 @@
 #[path = "common.rs"]
 mod common;
 
-use common::{Full, Loose, NOW, Typed, key, signed};
+use common::{Audienced, Full, Loose, NOW, Typed, key, signed};
 use jwt_runtime::{Error, FixedClock, NumericDate, Validation, dangerous};
 use libfuzzer_sys::fuzz_target;
 
@@ -26,6 +26,7 @@ fn check(token: &str) {
     }
     let _ = validation.decode::<Loose, _>(token, &key);
     let _ = validation.decode::<Typed, _>(token, &key);
+    let _ = validation.decode::<Audienced, _>(token, &key);
     let _ = dangerous::peek::<Loose>(token);
     let _ = Validation::new()
         .clock(FixedClock(NumericDate::from_secs(NOW)))
