@@ -299,7 +299,7 @@ fn payload_errors_after_a_valid_signature() {
     ));
     assert!(matches!(
         payload(br#"{"exp":1e400}"#),
-        Err(Error::Malformed { .. })
+        Err(Error::ClaimType { claim: "exp", .. })
     ));
     assert!(matches!(
         payload(br#"{"iss":["joe"]}"#),

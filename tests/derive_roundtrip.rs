@@ -595,3 +595,33 @@ fn one_use_types_decode_only_through_the_named_escape_hatch() {
         Err(Error::InvalidClaim { claim: "jti", .. })
     ));
 }
+
+#[test]
+fn attribute_values_may_come_from_macro_fragments() {
+    macro_rules! claims_type {
+        ($name:ident, $alg:literal, $window:literal) => {
+            #[derive(Claims, Debug)]
+            #[claims(alg = $alg)]
+            struct $name {
+                exp: NumericDate,
+                #[claim(iat, window = $window)]
+                iat: NumericDate,
+            }
+        };
+    }
+    claims_type!(Strong, "HS512", "5m");
+    let key = HmacKey::<Hs512>::from_bytes(&[4; 64]).unwrap();
+    let token = Strong {
+        exp: now() + Duration::from_secs(5),
+        iat: now(),
+    }
+    .encode(&key)
+    .unwrap();
+    assert_eq!(segment_json(&token, 0)["alg"], "HS512");
+    assert!(matches!(
+        at_now()
+            .leeway(Duration::ZERO)
+            .decode::<Strong, _>(&token, &key),
+        Ok(Strong { .. })
+    ));
+}

@@ -217,12 +217,9 @@ proptest! {
 proptest! {
     #![proptest_config(cases(256))]
 
-    /// Any finite `f64` claim, bit for bit. Fails today: serde_json without its
-    /// `float_roundtrip` feature may read a 17-digit float one unit in the last place off
-    /// (e.g. 1.2517043064994917e17). The fix is one line in jwt-runtime/Cargo.toml,
-    /// `serde_json = { version = "1", features = ["float_roundtrip"] }`; see SECURITY.md.
+    /// Any finite `f64` claim, bit for bit (serde_json's `float_roundtrip` parsing: without
+    /// it a 17-digit float such as 1.2517043064994917e17 may read back one unit off).
     #[test]
-    #[ignore = "needs serde_json's float_roundtrip feature in jwt-runtime (see SECURITY.md)"]
     fn any_finite_float_round_trips_bit_for_bit(ratio in finite_f64(), when in finite_f64()) {
         let claims = Floats { ratio, when: NumericDate::from_f64(when).unwrap() };
         let decoded: Floats = validation().decode(&claims.encode(&key()).unwrap(), &key()).unwrap();

@@ -254,6 +254,8 @@ fn string_literal(expr: &Expr, message: &str) -> syn::Result<LitStr> {
         Expr::Lit(ExprLit {
             lit: Lit::Str(lit), ..
         }) if lit.suffix().is_empty() => Ok(lit.clone()),
+        // A `$value:literal` fragment from a `macro_rules!` arrives in an invisible group.
+        Expr::Group(group) => string_literal(&group.expr, message),
         other => Err(syn::Error::new_spanned(other, message)),
     }
 }
