@@ -14,7 +14,7 @@ instructions() {
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$@" 2>&1 \
         | sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
 }
-contenders=${1:-"floor jwt-runtime jsonwebtoken jwt-compact jwt-simple"}
+contenders=${1:-"floor jwt-runtime jsonwebtoken jwt-compact jwt-simple prototype"}
 cases=${2:-"encode decode bad-signature hs512 large"}
 printf '%-14s' "instructions"
 for case in $cases; do printf '%16s' "$case"; done
