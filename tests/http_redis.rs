@@ -11,134 +11,18 @@
 #[path = "../examples/server.rs"]
 mod server;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
 use std::time::Duration;
 
 use jwt_runtime::{HmacKey, Hs256, NumericDate};
+use redis_server::{RedisServer as Redis, redis_installed};
 use serde_json::{Value, json};
 use server::{ActionToken, Config};
 
 /// The key both instances share, as `--key` / `JWT_KEY` would give it.
 const KEY: &str = "c2hhcmVkIGJ5IGJvdGggaW5zdGFuY2VzIG9mIHRoZSBleGFtcGxlIHNlcnZpY2U";
-
-const SKIP_NOTICE: &str = "\n\
-    ******************************************************************************\n\
-    *  SKIPPED: redis-server is not on PATH, so the two-instance HTTP tests did   *\n\
-    *  NOT run. Install it (apt-get install redis-server), or set                 *\n\
-    *  JWT_REQUIRE_REDIS=1 to turn this notice into a failure.                    *\n\
-    ******************************************************************************\n";
-
-fn redis_installed() -> bool {
-    let found = Command::new("redis-server")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !found {
-        assert!(
-            std::env::var("JWT_REQUIRE_REDIS").as_deref() != Ok("1"),
-            "redis-server is not on PATH and JWT_REQUIRE_REDIS=1: install it (apt-get install redis-server)"
-        );
-        // Straight to the file descriptor: the test harness captures `eprintln!`.
-        let _ = std::io::stderr().write_all(SKIP_NOTICE.as_bytes());
-    }
-    found
-}
-
-/// A `redis-server` child on a free loopback port, killed on drop.
-struct Redis {
-    port: u16,
-    dir: PathBuf,
-    child: Option<Child>,
-}
-
-impl Redis {
-    fn start() -> Redis {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir =
-            std::env::temp_dir().join(format!("jwt-http-redis-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut redis = Redis {
-            port,
-            dir,
-            child: None,
-        };
-        redis.restart();
-        redis
-    }
-
-    fn restart(&mut self) {
-        let port = self.port.to_string();
-        let mut child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port,
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--logfile",
-                "",
-            ])
-            .arg("--dir")
-            .arg(&self.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start redis-server");
-        for _ in 0..400 {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("redis-server on port {port} exited: {status}");
-            }
-            if self.ping() {
-                self.child = Some(child);
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("redis-server on port {port} did not answer");
-    }
-
-    /// `PING` in the Redis protocol, over a plain socket.
-    fn ping(&self) -> bool {
-        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
-            return false;
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
-        let mut reply = [0; 7];
-        stream.write_all(b"PING\r\n").is_ok()
-            && stream.read_exact(&mut reply).is_ok()
-            && &reply == b"+PONG\r\n"
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.kill();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// A running instance of the service: its base URL; its runtime serves it until dropped.
 struct Service {
@@ -254,10 +138,10 @@ fn assert_replayed(reply: &Reply) {
 /// Two instances on one fresh Redis; `None` when `redis-server` is not installed. Each test
 /// has its own, so that every `redis-server` is killed when its test ends.
 fn pair() -> Option<(Service, Service, Redis)> {
-    if !redis_installed() {
+    if !redis_installed("two-instance HTTP tests") {
         return None;
     }
-    let redis = Redis::start();
+    let redis = Redis::start(&[]);
     let first = Service::start(&redis);
     let second = Service::start(&redis);
     Some((first, second, redis))
@@ -343,10 +227,10 @@ fn concurrent_redemptions_on_both_instances_have_exactly_one_winner() {
 
 #[test]
 fn a_redis_outage_refuses_one_time_tokens_with_503_and_burns_nothing() {
-    if !redis_installed() {
+    if !redis_installed("two-instance HTTP tests") {
         return;
     }
-    let mut redis = Redis::start();
+    let mut redis = Redis::start(&[]);
     let service = Service::start(&redis);
     // A token made with the shared key, valid until 2096, so nothing depends on the date.
     let token = ActionToken {

@@ -10,15 +10,16 @@
 //! expires keys by its clock, which is what the expiry test waits for (bounded polling, no
 //! timing assertion).
 
-use std::io::Write;
-use std::net::TcpListener;
-use std::path::PathBuf;
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use jwt_runtime::replay::{AsyncRedisStore, RedisStore, StoreError};
 use jwt_runtime::{Claims, Error, FixedClock, HmacKey, Hs256, NumericDate, Validation};
+use redis_server::{RedisServer as Server, free_port, redis_installed};
 
 #[derive(Claims, Debug)]
 #[claims(iss = "https://auth.example.com")]
@@ -46,133 +47,22 @@ fn validation_at(now: i64) -> Validation<FixedClock> {
     Validation::new().clock(FixedClock(NumericDate::from_secs(now)))
 }
 
-/// Runs a test body only when `redis-server` is installed; otherwise says so loudly, and
-/// fails when `JWT_REQUIRE_REDIS=1`.
-fn redis_installed() -> bool {
-    let found = Command::new("redis-server")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !found {
-        if std::env::var("JWT_REQUIRE_REDIS").as_deref() == Ok("1") {
-            panic!(
-                "redis-server is not on PATH and JWT_REQUIRE_REDIS=1: install it (apt-get install redis-server)"
-            );
-        }
-        // Straight to the process's stderr: libtest would swallow `eprintln!` of a passing test.
-        let banner = "\n\
-             ******************************************************************************\n\
-             *  SKIPPED: redis-server is not on PATH, so the Redis replay-store tests did  *\n\
-             *  NOT run. Install it (apt-get install redis-server), or set                 *\n\
-             *  JWT_REQUIRE_REDIS=1 to turn this notice into a failure.                    *\n\
-             ******************************************************************************\n";
-        let _ = std::io::stderr().write_all(banner.as_bytes());
-    }
-    found
-}
-
 macro_rules! require_redis {
     () => {
-        if !redis_installed() {
+        if !redis_installed("Redis replay-store tests") {
             return;
         }
     };
 }
 
-/// A free loopback port (and, for cluster nodes, its bus port `port + 10000` too).
-fn free_port(with_bus: bool) -> u16 {
-    for _ in 0..200 {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        if !with_bus {
-            return port;
-        }
-        if port < 55_000 && TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free port pair");
+/// What these tests ask of the server through the `redis` crate.
+trait ServerExt {
+    fn try_connection(&self) -> redis::RedisResult<redis::Connection>;
+    fn connection(&self) -> redis::Connection;
+    fn now(&self) -> i64;
 }
 
-/// A `redis-server` child process on a loopback port, with its own directory.
-struct Server {
-    port: u16,
-    dir: PathBuf,
-    extra: Vec<String>,
-    child: Option<Child>,
-}
-
-impl Server {
-    fn start(extra: &[&str]) -> Server {
-        Self::start_on(free_port(false), extra)
-    }
-
-    fn start_on(port: u16, extra: &[&str]) -> Server {
-        let dir =
-            std::env::temp_dir().join(format!("jwt-replay-redis-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut server = Server {
-            port,
-            dir,
-            extra: extra.iter().map(|arg| (*arg).to_owned()).collect(),
-            child: None,
-        };
-        server.restart();
-        server
-    }
-
-    /// Starts (again) on the same port and directory, and waits until it answers.
-    fn restart(&mut self) {
-        assert!(self.child.is_none(), "already running");
-        let port = self.port.to_string();
-        let mut child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port,
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--logfile",
-                "",
-            ])
-            .arg("--dir")
-            .arg(&self.dir)
-            .args(&self.extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start redis-server");
-        for _ in 0..400 {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("redis-server on port {port} exited: {status}");
-            }
-            if let Ok(mut connection) = self.try_connection()
-                && redis::cmd("PING").query::<String>(&mut connection).is_ok()
-            {
-                self.child = Some(child);
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        let _ = child.kill();
-        panic!("redis-server on port {port} did not answer");
-    }
-
-    /// SIGKILL: no chance to save or say goodbye.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
+impl ServerExt for Server {
     fn try_connection(&self) -> redis::RedisResult<redis::Connection> {
         redis::Client::open(self.url())?.get_connection_with_timeout(Duration::from_millis(200))
     }
@@ -185,13 +75,6 @@ impl Server {
     fn now(&self) -> i64 {
         let (secs, _micros): (i64, i64) = redis::cmd("TIME").query(&mut self.connection()).unwrap();
         secs
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
