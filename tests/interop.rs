@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use jwt_runtime::{
-    Audience, Claims, DecodeClaims, Error, FixedClock, HmacKey, Hs256, Hs384, Hs512, KeySet,
-    NumericDate, Validation, base64url, replay::Reusable,
+    Audience, Claims, DecodeClaims, Error, FixedClock, HmacAlgorithm, HmacKey, Hs256, Hs384, Hs512,
+    KeySet, NumericDate, Validation, base64url, replay::Reusable,
 };
 use serde_json::{Value, json};
 
@@ -275,6 +275,7 @@ fn keys(len: usize) -> [Vec<u8>; 2] {
 fn peer_tokens_verify_here<T, F>(alg: &str, key_len: usize, from_json: F)
 where
     T: Claims<Replay = Reusable> + for<'de> DecodeClaims<'de> + PartialEq + std::fmt::Debug,
+    T::Algorithm: HmacAlgorithm,
     F: Fn(&Value) -> T,
 {
     let peers = peers(&format!("peer_tokens_verify_here_{alg}"));
@@ -337,6 +338,7 @@ where
 fn our_tokens_verify_there<T, F>(alg: &str, key_len: usize, from_json: F)
 where
     T: Claims,
+    T::Algorithm: HmacAlgorithm,
     F: Fn(&Value) -> T,
 {
     let peers = peers(&format!("our_tokens_verify_there_{alg}"));

@@ -1,70 +1,55 @@
-//! The three HMAC algorithms, as types: a key and a claims type agree on one at compile time.
+//! What a JWS algorithm is to the runtime, whatever its family: a name, a key that signs and
+//! a key that verifies. The decode pipeline and the encoder work only through these traits,
+//! so a new family (public-key algorithms) joins by implementing them.
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Sha256, Sha384, Sha512};
-
-mod sealed {
+pub(crate) mod sealed {
     pub trait Sealed {}
 }
 
-/// An HMAC JWS algorithm (RFC 7518 §3.2), as a marker type.
+/// A JWS algorithm (RFC 7518), as a marker type.
 ///
-/// Implemented by [`Hs256`], [`Hs384`] and [`Hs512`] only (sealed). A claims type names
-/// its algorithm through `#[claims(alg = "...")]`; keys are typed by algorithm too, so
-/// verifying an HS512 claims type with an HS256 key does not compile.
+/// Implemented by [`Hs256`](crate::Hs256), [`Hs384`](crate::Hs384) and
+/// [`Hs512`](crate::Hs512) (sealed). A claims type names its algorithm through
+/// `#[claims(alg = "...")]`; keys are typed by algorithm too, so verifying an HS512 claims
+/// type with an HS256 key does not compile.
 pub trait Algorithm: sealed::Sealed + Copy + Send + Sync + 'static {
     /// The `alg` header value, e.g. `"HS256"`.
     const NAME: &'static str;
-    /// Length of the MAC in bytes (32, 48 or 64), which is also the minimum key length.
-    const MAC_LEN: usize;
-    /// Length of the base64url-encoded signature segment (43, 64 or 86).
-    const ENCODED_MAC_LEN: usize;
-
-    #[doc(hidden)]
-    type Mac: Mac + KeyInit + Clone + Send + Sync;
+    /// The key type that signs tokens of this algorithm.
+    type SigningKey: TokenSigner;
+    /// The key type that verifies tokens of this algorithm. For HMAC it is the signing key;
+    /// for a public-key family it holds no secret.
+    type VerifyingKey: SignatureVerifier;
 }
 
-macro_rules! algorithm {
-    ($(#[$doc:meta])* $name:ident, $alg:literal, $hash:ty, $len:literal, $encoded:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-        pub struct $name;
+/// What the encoder needs of a signing key. Implemented by the crate's key types (sealed).
+pub trait TokenSigner: sealed::Sealed {
+    /// Length in bytes of the signatures this key makes.
+    fn signature_len(&self) -> usize;
 
-        impl sealed::Sealed for $name {}
+    /// The key id written into the header as `kid`, if any.
+    fn kid(&self) -> Option<&str>;
 
-        impl Algorithm for $name {
-            const NAME: &'static str = $alg;
-            const MAC_LEN: usize = $len;
-            const ENCODED_MAC_LEN: usize = $encoded;
-            type Mac = Hmac<$hash>;
-        }
-    };
+    /// The base64url header for a claims type that declares no `typ`, computed once per key.
+    fn encoded_default_header(&self) -> &str;
+
+    /// Signs `signing_input` (the ASCII bytes `header.payload`) into `signature`, which is
+    /// [`signature_len`](TokenSigner::signature_len) bytes long.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`](crate::Error::Encode) when the signature cannot be made.
+    fn sign_into(&self, signing_input: &[u8], signature: &mut [u8]) -> Result<(), crate::Error>;
 }
 
-algorithm!(
-    /// HMAC with SHA-256 (`"HS256"`): 32-byte MAC, keys of at least 32 bytes.
-    Hs256, "HS256", Sha256, 32, 43
-);
-algorithm!(
-    /// HMAC with SHA-384 (`"HS384"`): 48-byte MAC, keys of at least 48 bytes.
-    Hs384, "HS384", Sha384, 48, 64
-);
-algorithm!(
-    /// HMAC with SHA-512 (`"HS512"`): 64-byte MAC, keys of at least 64 bytes.
-    Hs512, "HS512", Sha512, 64, 86
-);
+/// What the decode pipeline needs of a verifying key. Implemented by the crate's key types
+/// (sealed).
+pub trait SignatureVerifier: sealed::Sealed {
+    /// The exact length in bytes of a valid signature: a signature segment of any other
+    /// length is malformed, and never reaches the verification.
+    fn signature_len(&self) -> usize;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn encoded_lengths_match_the_mac_lengths() {
-        fn encoded(len: usize) -> usize {
-            (len * 8).div_ceil(6)
-        }
-        assert_eq!(encoded(Hs256::MAC_LEN), Hs256::ENCODED_MAC_LEN);
-        assert_eq!(encoded(Hs384::MAC_LEN), Hs384::ENCODED_MAC_LEN);
-        assert_eq!(encoded(Hs512::MAC_LEN), Hs512::ENCODED_MAC_LEN);
-    }
+    /// Does `signature` sign `signing_input` (the ASCII bytes `header.payload`)? The
+    /// comparison is constant-time where the family needs it (HMAC).
+    fn verify_signature(&self, signing_input: &[u8], signature: &[u8]) -> bool;
 }

@@ -1,16 +1,15 @@
-//! The traits `#[derive(Claims)]` implements, and the string and audience claim types.
+//! The traits `#[derive(Claims)]` implements, and the encoder.
 
-use std::borrow::Cow;
-
-use serde::Deserializer;
-use serde::de::{self, Deserialize, SeqAccess, Visitor};
-
-use crate::alg::Algorithm;
+use crate::alg::{Algorithm, TokenSigner};
+use crate::base64url;
 use crate::error::Error;
+use crate::header;
+use crate::json::JsonBuffer;
 use crate::key::{SigningKey, VerifyingKeys};
+use crate::payload::{DecodeState, PayloadWriter};
 use crate::replay::{DecodableWithoutStore, OneUse, ReplayPolicy, ReplayStore};
+use crate::schema::{Registered, Schema};
 use crate::validation::Validation;
-use crate::{__private, codec};
 
 /// A claims schema: implemented by `#[derive(Claims)]`, never by hand.
 ///
@@ -27,7 +26,7 @@ pub trait Claims: Sized {
     type Replay: ReplayPolicy;
 
     #[doc(hidden)]
-    const __SCHEMA: __private::Schema;
+    const __SCHEMA: Schema;
 
     #[doc(hidden)]
     /// Writes the claims as one JSON object.
@@ -35,10 +34,10 @@ pub trait Claims: Sized {
     /// # Errors
     ///
     /// [`Error::Encode`] when a custom claim fails to serialize.
-    fn __write_payload(&self, writer: &mut __private::PayloadWriter<'_>) -> Result<(), Error>;
+    fn __write_payload(&self, writer: &mut PayloadWriter<'_>) -> Result<(), Error>;
 
     #[doc(hidden)]
-    fn __registered(&self) -> __private::Registered<'_>;
+    fn __registered(&self) -> Registered<'_>;
 
     /// Signs the claims into a compact JWS, `header.payload.signature`.
     ///
@@ -49,7 +48,7 @@ pub trait Claims: Sized {
     ///
     /// [`Error::Encode`] when a custom claim's `Serialize` implementation fails.
     fn encode<K: SigningKey<Self::Algorithm> + ?Sized>(&self, key: &K) -> Result<String, Error> {
-        codec::encode(self, key.signing_key())
+        encode(self, key.signing_key())
     }
 
     /// Signs the claims like [`Claims::encode`], appending the token to `out`.
@@ -66,7 +65,7 @@ pub trait Claims: Sized {
         key: &K,
         out: &mut String,
     ) -> Result<(), Error> {
-        codec::encode_into(self, key.signing_key(), out)
+        encode_into(self, key.signing_key(), out)
     }
 
     /// Verifies a token and returns its claims, with the declared defaults, the system clock
@@ -115,198 +114,66 @@ pub trait DecodeClaims<'de>: Claims {
     /// # Errors
     ///
     /// A typed error for duplicates, missing claims and mistyped claims; malformed JSON.
-    fn __decode_payload(
-        json: &'de [u8],
-        state: &mut __private::DecodeState<'de>,
-    ) -> Result<Self, Error>;
+    fn __decode_payload(json: &'de [u8], state: &mut DecodeState<'de>) -> Result<Self, Error>;
 }
 
-/// A type an `iss`, `sub` or `jti` field may have.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a string type, so it cannot hold the `iss`, `sub` or `jti` claim",
-    label = "`iss`, `sub` and `jti` need a string type",
-    note = "use `String`, `&str`, `Cow<str>`, `Box<str>` or `Arc<str>`"
-)]
-pub trait StringClaim {
-    /// The claim's text, for validation.
-    fn as_claim_str(&self) -> &str;
+fn encode<C: Claims>(
+    claims: &C,
+    key: &<C::Algorithm as Algorithm>::SigningKey,
+) -> Result<String, Error> {
+    let mut token = String::new();
+    encode_into(claims, key, &mut token)?;
+    Ok(token)
 }
 
-impl StringClaim for String {
-    fn as_claim_str(&self) -> &str {
-        self
-    }
-}
+/// Appends the token to `out`. The payload JSON is written on the stack (up to 512 bytes),
+/// so the only allocation is `out` growing to the token's exact length, and none when it
+/// already has room. On error `out` is left as it was.
+fn encode_into<C: Claims>(
+    claims: &C,
+    key: &<C::Algorithm as Algorithm>::SigningKey,
+    out: &mut String,
+) -> Result<(), Error> {
+    let mut payload = JsonBuffer::new();
+    let mut writer = PayloadWriter::new(&mut payload);
+    claims.__write_payload(&mut writer)?;
+    writer.finish();
+    let payload = payload.as_bytes();
 
-impl StringClaim for &str {
-    fn as_claim_str(&self) -> &str {
-        self
-    }
-}
-
-impl StringClaim for Cow<'_, str> {
-    fn as_claim_str(&self) -> &str {
-        self
-    }
-}
-
-impl StringClaim for Box<str> {
-    fn as_claim_str(&self) -> &str {
-        self
-    }
-}
-
-impl StringClaim for std::sync::Arc<str> {
-    fn as_claim_str(&self) -> &str {
-        self
-    }
-}
-
-/// A type an `aud` field may have: on decode each accepts a JSON string or an array of
-/// strings (RFC 7519 §4.1.3).
-///
-/// - `String`: one audience; an array must hold exactly one.
-/// - `Vec<String>` and [`Audience`]: any number.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot hold the `aud` claim",
-    label = "`aud` needs `String`, `Vec<String>` or `jwt_runtime::Audience`"
-)]
-pub trait AudienceClaim {
-    /// True when one of the token's audiences is exactly `expected`.
-    fn contains(&self, expected: &str) -> bool;
-
-    /// Writes the claim: a string for one audience, an array otherwise.
-    ///
-    /// # Errors
-    ///
-    /// Whatever the serializer reports.
-    fn serialize_claim<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>
-    where
-        Self: Sized;
-
-    /// Builds the claim from the token's audiences (a JSON string reads as one).
-    /// `None` when this type cannot hold them (a `String` holds exactly one).
-    fn from_audiences(audiences: Vec<String>) -> Option<Self>
-    where
-        Self: Sized;
-
-    /// Builds the claim from a token whose `aud` is one string. The default goes through
-    /// [`AudienceClaim::from_audiences`]; `String` keeps the string (one allocation, not two).
-    #[doc(hidden)]
-    fn from_audience(audience: String) -> Option<Self>
-    where
-        Self: Sized,
-    {
-        Self::from_audiences(vec![audience])
-    }
-}
-
-/// The `aud` claim: one audience or several, as the token carries it.
-///
-/// Serializes as a JSON string when it holds exactly one audience, as an array otherwise.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Audience(Vec<String>);
-
-impl Audience {
-    /// One audience.
-    #[must_use]
-    pub fn one(audience: impl Into<String>) -> Self {
-        Audience(vec![audience.into()])
-    }
-
-    /// Several audiences.
-    #[must_use]
-    pub fn many<I: IntoIterator<Item = S>, S: Into<String>>(audiences: I) -> Self {
-        Audience(audiences.into_iter().map(Into::into).collect())
-    }
-
-    /// The audiences.
-    #[must_use]
-    pub fn as_slice(&self) -> &[String] {
-        &self.0
-    }
-}
-
-impl AudienceClaim for Audience {
-    fn contains(&self, expected: &str) -> bool {
-        self.0.iter().any(|audience| audience == expected)
-    }
-
-    fn serialize_claim<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.0.as_slice() {
-            [one] => serializer.serialize_str(one),
-            many => serde::Serialize::serialize(many, serializer),
+    // Signatures up to this length are made on the stack (every algorithm but RSA).
+    const STACK_SIGNATURE_LEN: usize = 64;
+    let signature_len = key.signature_len();
+    let rest = base64url::encoded_len(payload.len()) + base64url::encoded_len(signature_len) + 2;
+    let start = out.len();
+    // The usual header (no declared `typ`) is encoded once, with the key; others per call.
+    match C::__SCHEMA.typ {
+        None => {
+            let header = key.encoded_default_header();
+            out.reserve(header.len() + rest);
+            out.push_str(header);
+        }
+        Some(typ) => {
+            let header = header::write_json(C::Algorithm::NAME, typ, key.kid())?;
+            let header = header.as_bytes();
+            out.reserve(base64url::encoded_len(header.len()) + rest);
+            base64url::encode_into(header, out);
         }
     }
-
-    fn from_audiences(audiences: Vec<String>) -> Option<Self> {
-        Some(Audience(audiences))
+    out.push('.');
+    base64url::encode_into(payload, out);
+    let mut stack = [0_u8; STACK_SIGNATURE_LEN];
+    let mut heap = Vec::new();
+    let signature = if signature_len <= STACK_SIGNATURE_LEN {
+        &mut stack[..signature_len]
+    } else {
+        heap.resize(signature_len, 0);
+        &mut heap[..]
+    };
+    if let Err(error) = key.sign_into(&out.as_bytes()[start..], signature) {
+        out.truncate(start);
+        return Err(error);
     }
-}
-
-impl AudienceClaim for Vec<String> {
-    fn contains(&self, expected: &str) -> bool {
-        self.iter().any(|audience| audience == expected)
-    }
-
-    fn serialize_claim<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serde::Serialize::serialize(self, serializer)
-    }
-
-    fn from_audiences(audiences: Vec<String>) -> Option<Self> {
-        Some(audiences)
-    }
-}
-
-impl AudienceClaim for String {
-    fn contains(&self, expected: &str) -> bool {
-        self == expected
-    }
-
-    fn serialize_claim<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self)
-    }
-
-    fn from_audiences(mut audiences: Vec<String>) -> Option<Self> {
-        (audiences.len() == 1).then(|| audiences.swap_remove(0))
-    }
-
-    fn from_audience(audience: String) -> Option<Self> {
-        Some(audience)
-    }
-}
-
-/// Reads a JSON string or array of strings into a `Vec`.
-pub(crate) struct StringOrArray;
-
-impl<'de> Visitor<'de> for StringOrArray {
-    type Value = Vec<String>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a string or an array of strings")
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(vec![value.to_owned()])
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut audiences = Vec::new();
-        while let Some(audience) = seq.next_element::<String>()? {
-            audiences.push(audience);
-        }
-        Ok(audiences)
-    }
-}
-
-impl<'de> Deserialize<'de> for Audience {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StringOrArray).map(Audience)
-    }
-}
-
-impl serde::Serialize for Audience {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.serialize_claim(serializer)
-    }
+    out.push('.');
+    base64url::encode_into(signature, out);
+    Ok(())
 }

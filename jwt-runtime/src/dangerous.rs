@@ -2,11 +2,11 @@
 
 use crate::claims::{Claims, DecodeClaims};
 use crate::clock::Clock;
-use crate::codec::{self, DEFAULT_MAX_TOKEN_LEN};
 use crate::error::{Error, Segment};
 use crate::header::{Header, RawHeader};
 use crate::key::VerifyingKeys;
-use crate::validation::Validation;
+use crate::pipeline::{self, Transient};
+use crate::validation::{DEFAULT_MAX_TOKEN_LEN, Validation};
 
 /// A token's header and claims, read **without verifying the signature**. Anyone can make a
 /// token that reads this way: nothing here is evidence of anything.
@@ -70,13 +70,13 @@ pub fn peek<C>(token: &str) -> Result<Unverified<C>, Error>
 where
     C: for<'de> DecodeClaims<'de>,
 {
-    let parts = codec::split(token, DEFAULT_MAX_TOKEN_LEN)?;
-    let header = codec::with_decoded(Segment::Header, parts.header, |json| {
+    // Steps 1, 2, then the header parsed but not checked, no signature, the payload, no claims check.
+    let parts = pipeline::split(token, DEFAULT_MAX_TOKEN_LEN)?;
+    let header = pipeline::decode_segment(Segment::Header, parts.header, |json| {
         RawHeader::parse(json).map(|raw| Header::from_raw(&raw))
     })?;
-    let claims = codec::with_decoded(Segment::Payload, parts.payload, |json| {
-        let mut state = crate::__private::DecodeState::default();
-        codec::decode_payload::<C>(json, &mut state)
+    let claims = pipeline::decode_segment(Segment::Payload, parts.payload, |json| {
+        pipeline::decode_payload::<C>(json).map(|(claims, _)| claims)
     })?;
     Ok(Unverified { header, claims })
 }
@@ -101,5 +101,5 @@ where
     K: Clock,
     Ks: VerifyingKeys<C::Algorithm> + ?Sized,
 {
-    validation.decode_unchecked_replay(token, keys)
+    pipeline::decode(validation, token, keys, Transient)
 }

@@ -8,7 +8,7 @@ use crate::NumericDate;
 
 /// Why a token was rejected.
 ///
-/// Variants follow the decode order (DESIGN §2): a token is rejected with the first check it
+/// Variants follow the decode order (`docs/design.md`): a token is rejected with the first check it
 /// fails, so a forged token is always [`Error::Signature`], even when its claims are also bad.
 /// Messages never contain key material and quote at most a short, escaped prefix of attacker
 /// input.

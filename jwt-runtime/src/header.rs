@@ -1,12 +1,108 @@
-//! The JOSE header: parsed strictly, and only the members the runtime acts on.
+//! The JOSE header in both directions: written when encoding, parsed strictly and checked
+//! when decoding. Only the members the runtime acts on are kept.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use crate::base64url;
 use crate::error::{Error, Malformed, Segment, excerpt};
+use crate::json::{self, JsonBuffer, MemberName, SeenNames, StrictValue};
+
+/// `{"alg":...,"typ":...}`, plus `kid` when the key has one: the header this crate writes.
+pub(crate) fn write_json(alg: &str, typ: &str, kid: Option<&str>) -> Result<JsonBuffer, Error> {
+    let mut header = JsonBuffer::new();
+    header.extend_from_slice(br#"{"alg":"#);
+    json::write_string(&mut header, alg)?;
+    header.extend_from_slice(br#","typ":"#);
+    json::write_string(&mut header, typ)?;
+    if let Some(kid) = kid {
+        header.extend_from_slice(br#","kid":"#);
+        json::write_string(&mut header, kid)?;
+    }
+    header.push(b'}');
+    Ok(header)
+}
+
+/// The base64url header of tokens whose claims type declares no `typ`: computed once per
+/// key, not per token.
+pub(crate) fn encoded_default(alg: &str, kid: Option<&str>) -> Box<str> {
+    // Writing `&str`s as JSON cannot fail; should it, the header is empty and every token
+    // signed with it is refused when decoded.
+    let json = write_json(alg, "JWT", kid);
+    let json = json.as_ref().map_or(&[][..], JsonBuffer::as_bytes);
+    base64url::encode(json).into_boxed_str()
+}
+
+/// The base64url of `{"alg":"<alg>","typ":"JWT"}`, the header this crate (and most issuers)
+/// write. Strict base64url has one encoding per byte string, so a header segment equal to it
+/// is exactly that JSON: it passes the header check as parsing it would, without decoding or
+/// parsing. Empty for algorithms without a precomputed form.
+pub(crate) fn canonical(alg: &str) -> &'static str {
+    match alg {
+        "HS256" => "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+        "HS384" => "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9",
+        "HS512" => "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9",
+        _ => "",
+    }
+}
+
+/// What the header of a token must satisfy for one claims type.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeaderRules {
+    /// The `alg` the claims type pins.
+    pub alg: &'static str,
+    /// The `typ` the claims type declares, if any.
+    pub typ: Option<&'static str>,
+}
+
+impl HeaderRules {
+    /// Is `segment` the canonical header, which passes these rules without parsing?
+    pub(crate) fn accepts_canonical(&self, segment: &str) -> bool {
+        let canonical = canonical(self.alg);
+        self.typ.is_none() && !canonical.is_empty() && segment == canonical
+    }
+
+    /// `alg` pinned, no `crit`, `typ` as declared.
+    pub(crate) fn check(&self, header: &RawHeader<'_>) -> Result<(), Error> {
+        match &header.alg {
+            Some(Ok(alg)) if alg == self.alg => {}
+            Some(Ok(alg)) => {
+                return Err(Error::Algorithm {
+                    expected: self.alg,
+                    found: Some(excerpt(alg)),
+                });
+            }
+            _ => {
+                return Err(Error::Algorithm {
+                    expected: self.alg,
+                    found: None,
+                });
+            }
+        }
+        if header.crit {
+            return Err(Error::Crit);
+        }
+        let typ = match &header.typ {
+            None => None,
+            Some(Ok(typ)) => Some(&**typ),
+            Some(Err(())) => {
+                return Err(Error::TokenType {
+                    expected: self.typ.unwrap_or("JWT"),
+                    found: None,
+                });
+            }
+        };
+        if !typ_accepted(typ, self.typ) {
+            return Err(Error::TokenType {
+                expected: self.typ.unwrap_or("JWT"),
+                found: typ.map(excerpt),
+            });
+        }
+        Ok(())
+    }
+}
 
 /// The header members the runtime acts on. `jwk`, `jku`, `x5u`, `x5c` and every other member
 /// are checked for duplicates, then ignored: a key is never taken from the token.
@@ -23,13 +119,13 @@ impl<'de> RawHeader<'de> {
     /// Parses one JSON object.
     pub(crate) fn parse(json: &'de [u8]) -> Result<Self, Error> {
         let mut recorded = None;
-        let result = crate::__private::deserialize_object(
+        let result = json::deserialize_object(
             json,
             HeaderVisitor {
                 recorded: &mut recorded,
             },
         );
-        result.map_err(|error| crate::__private::classify(recorded, None, &error, Segment::Header))
+        result.map_err(|error| json::classify(recorded, None, &error, Segment::Header))
     }
 }
 
@@ -44,10 +140,7 @@ impl HeaderVisitor<'_> {
     }
 
     fn duplicate<E: de::Error>(&mut self, name: &str) -> E {
-        self.fail(Error::DuplicateMember {
-            segment: Segment::Header,
-            name: excerpt(name),
-        })
+        self.fail(json::duplicate(Segment::Header, name))
     }
 }
 
@@ -60,8 +153,8 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut header = RawHeader::default();
-        let mut unknown: Option<HashSet<Cow<'de, str>>> = None;
-        while let Some(crate::__private::Key(key)) = map.next_key()? {
+        let mut others = SeenNames::default();
+        while let Some(MemberName(key)) = map.next_key()? {
             match &*key {
                 "alg" | "typ" => {
                     let slot = if key == "alg" {
@@ -96,15 +189,13 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
                         return Err(self.duplicate(&key));
                     }
                     header.crit = true;
-                    map.next_value_seed(crate::__private::Skip)?;
+                    map.next_value_seed(StrictValue::skip(Segment::Header))?;
                 }
                 _ => {
-                    let unknown = unknown.get_or_insert_with(HashSet::new);
-                    if unknown.contains(&*key) {
-                        return Err(self.duplicate(&key));
+                    if let Err(error) = others.insert(key, Segment::Header) {
+                        return Err(self.fail(error));
                     }
-                    unknown.insert(key);
-                    map.next_value_seed(crate::__private::Skip)?;
+                    map.next_value_seed(StrictValue::skip(Segment::Header))?;
                 }
             }
         }
@@ -112,7 +203,7 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
     }
 }
 
-/// Reads any JSON value: a string as `Ok`, anything else (consumed) as `Err(())`.
+/// Reads any JSON value: a string as `Ok`, anything else (walked strictly) as `Err(())`.
 struct StringOrOther;
 
 impl<'de> DeserializeSeed<'de> for StringOrOther {
@@ -158,15 +249,13 @@ impl<'de> Visitor<'de> for StringOrOther {
         Ok(Err(()))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element_seed(crate::__private::Skip)?.is_some() {}
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        StrictValue::skip(Segment::Header).visit_seq(seq)?;
         Ok(Err(()))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_key::<IgnoredAny>()?.is_some() {
-            map.next_value_seed(crate::__private::Skip)?;
-        }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        StrictValue::skip(Segment::Header).visit_map(map)?;
         Ok(Err(()))
     }
 }
@@ -245,6 +334,31 @@ pub(crate) fn typ_accepted(typ: Option<&str>, declared: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rules(alg: &'static str) -> HeaderRules {
+        HeaderRules { alg, typ: None }
+    }
+
+    #[test]
+    fn canonical_headers_are_what_they_claim() {
+        for alg in ["HS256", "HS384", "HS512"] {
+            let json = format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#);
+            assert_eq!(canonical(alg), base64url::encode(json.as_bytes()));
+            assert_eq!(&*encoded_default(alg, None), canonical(alg));
+            // What the fast path assumes is what parsing finds.
+            let header = RawHeader::parse(json.as_bytes()).unwrap();
+            assert!(rules(alg).check(&header).is_ok());
+            assert!(rules(alg).accepts_canonical(canonical(alg)));
+            assert!(header.kid.is_none() && !header.crit);
+        }
+        assert!(
+            !HeaderRules {
+                alg: "HS256",
+                typ: Some("at+jwt")
+            }
+            .accepts_canonical(canonical("HS256"))
+        );
+    }
 
     #[test]
     fn typ_rules() {

@@ -52,33 +52,40 @@
 
 #![forbid(unsafe_code)]
 
+// Modules from the bottom up: each imports only from those above it in this list.
+mod alg;
+pub mod base64url;
+mod claim_types;
+mod claims;
+mod clock;
+pub mod dangerous;
+mod error;
+mod header;
+mod hmac;
+pub mod http;
+mod json;
+mod key;
+mod payload;
+mod pipeline;
+pub mod replay;
+mod schema;
+mod time;
+mod validation;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
-mod alg;
-pub mod base64url;
-mod claims;
-mod clock;
-mod codec;
-pub mod dangerous;
-mod error;
-mod header;
-pub mod http;
-mod key;
-pub mod replay;
-mod time;
-mod validation;
-
-pub use crate::alg::{Algorithm, Hs256, Hs384, Hs512};
-pub use crate::claims::{Audience, AudienceClaim, Claims, DecodeClaims, StringClaim};
+pub use crate::alg::{Algorithm, SignatureVerifier, TokenSigner};
+pub use crate::claim_types::{Audience, AudienceClaim, StringClaim};
+pub use crate::claims::{Claims, DecodeClaims};
 pub use crate::clock::{Clock, FixedClock, SystemClock};
-pub use crate::codec::DEFAULT_MAX_TOKEN_LEN;
 pub use crate::error::{Error, KeyError, Malformed, Segment};
 pub use crate::header::Header;
-pub use crate::key::{HmacKey, KeySet, MAX_KEY_ID_LEN, SigningKey, VerifyingKeys};
+pub use crate::hmac::{HmacAlgorithm, HmacKey, Hs256, Hs384, Hs512, KeySet};
+pub use crate::key::{MAX_KEY_ID_LEN, SigningKey, VerifyingKeys};
 pub use crate::time::{NumericDate, TimeClaim};
-pub use crate::validation::{MAX_JTI_LEN, Validation};
+pub use crate::validation::{DEFAULT_MAX_TOKEN_LEN, MAX_JTI_LEN, Validation};
 
 /// Derives [`Claims`] for a struct with named fields; see the crate documentation and the
 /// README's attribute reference.

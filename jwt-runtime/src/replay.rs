@@ -4,8 +4,8 @@
 //! A claims type with a `#[claim(jti)]` field is [`OneUse`]: its tokens are accepted at most
 //! once. The verifier remembers every consumed id in a [`ReplayStore`] (or, from async code,
 //! an [`AsyncReplayStore`]) until the token's own expiry, and decoding such a type without a
-//! store does not compile. The entry points are [`Validation::decode_once`] and
-//! [`Validation::decode_once_async`]:
+//! store does not compile. The entry points are [`Validation::decode_once`](crate::Validation::decode_once) and
+//! [`Validation::decode_once_async`](crate::Validation::decode_once_async):
 //!
 //! 1. every other check runs first (length, shape, header, signature, payload, claims), so a
 //!    forged, expired or wrong-audience token never burns an id;
@@ -55,12 +55,8 @@ use core::fmt;
 use core::future::Future;
 use std::sync::Arc;
 
-use crate::claims::{Claims, DecodeClaims};
-use crate::clock::Clock;
 use crate::error::Error;
-use crate::key::VerifyingKeys;
 use crate::time::NumericDate;
-use crate::validation::Validation;
 
 mod memory;
 #[cfg(feature = "redis")]
@@ -251,98 +247,5 @@ impl<S: AsyncReplayStore + Sync> AsyncReplayStore for &S {
         expires_at: NumericDate,
     ) -> impl Future<Output = Result<InsertOutcome, StoreError>> + Send {
         (**self).insert_if_absent(id, expires_at)
-    }
-}
-
-/// The `jti` and the instant the store may forget it (`exp` + leeway) of verified claims.
-///
-/// A one-use type always has a `jti` and a required `exp` field (the derive insists); should
-/// either be absent all the same, the token is refused rather than accepted unprotected.
-fn replay_key<C: Claims>(
-    claims: &C,
-    validation_leeway: core::time::Duration,
-) -> Result<(&str, NumericDate), Error> {
-    let registered = claims.__registered();
-    let jti = registered.jti.ok_or(Error::MissingClaim { claim: "jti" })?;
-    let exp = registered.exp.ok_or(Error::MissingClaim { claim: "exp" })?;
-    Ok((jti, exp.saturating_add(validation_leeway)))
-}
-
-fn outcome(outcome: Result<InsertOutcome, StoreError>) -> Result<(), Error> {
-    match outcome? {
-        InsertOutcome::Inserted => Ok(()),
-        InsertOutcome::AlreadyPresent => Err(Error::Replayed),
-    }
-}
-
-impl<K: Clock> Validation<K> {
-    /// Verifies a token of a one-use (`jti`) claims type and consumes its `jti` in `store`:
-    /// the first presentation is accepted, every later one is [`Error::Replayed`] (on every
-    /// server sharing the store) until the token expires.
-    ///
-    /// Every other check runs first; only a token that passes all of them consumes its id.
-    /// The store keeps the id until the token's `exp` plus the leeway in force. Use
-    /// [`decode_once_async`](Validation::decode_once_async) from async code.
-    ///
-    /// # Errors
-    ///
-    /// The first check the token fails, as an [`Error`]; then [`Error::Replayed`] when the
-    /// id was already consumed, or [`Error::StoreUnavailable`] when the store cannot answer
-    /// (the token is rejected: fail closed).
-    ///
-    /// # Examples
-    ///
-    /// See the [module documentation](crate::replay).
-    pub fn decode_once<C, Ks, S>(&self, token: &str, keys: &Ks, store: &S) -> Result<C, Error>
-    where
-        C: for<'de> DecodeClaims<'de> + Claims<Replay = OneUse>,
-        Ks: VerifyingKeys<C::Algorithm> + ?Sized,
-        S: ReplayStore + ?Sized,
-    {
-        let claims: C = self.decode_unchecked_replay(token, keys)?;
-        let (jti, forget_at) = replay_key(&claims, self.effective_leeway::<C>())?;
-        outcome(store.insert_if_absent(jti, forget_at))?;
-        Ok(claims)
-    }
-
-    /// [`decode_once`](Validation::decode_once) for async callers: the same checks, then the
-    /// `jti` is consumed in an [`AsyncReplayStore`] without blocking the runtime.
-    ///
-    /// # Errors
-    ///
-    /// As [`decode_once`](Validation::decode_once): the first check the token fails, then
-    /// [`Error::Replayed`] or [`Error::StoreUnavailable`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use jwt_runtime::replay::MemoryStore;
-    /// # use jwt_runtime::{Claims, Error, HmacKey, Hs256, NumericDate, Validation};
-    /// #[derive(Claims)]
-    /// struct Invite {
-    ///     exp: NumericDate,
-    ///     jti: String,
-    /// }
-    ///
-    /// async fn accept(token: &str, key: &HmacKey<Hs256>, store: &MemoryStore) -> Result<Invite, Error> {
-    ///     Validation::new().decode_once_async(token, key, store).await
-    /// }
-    /// ```
-    pub async fn decode_once_async<C, Ks, S>(
-        &self,
-        token: &str,
-        keys: &Ks,
-        store: &S,
-    ) -> Result<C, Error>
-    where
-        C: for<'de> DecodeClaims<'de> + Claims<Replay = OneUse>,
-        Ks: VerifyingKeys<C::Algorithm> + ?Sized,
-        S: AsyncReplayStore,
-    {
-        let claims: C = self.decode_unchecked_replay(token, keys)?;
-        let (jti, forget_at) = replay_key(&claims, self.effective_leeway::<C>())?;
-        outcome(store.insert_if_absent(jti, forget_at).await)?;
-        Ok(claims)
     }
 }

@@ -1,15 +1,14 @@
-//! Validation settings and the decode entry points.
+//! Validation settings, and the claims check (step 6 of the decode pipeline).
 
 use std::time::Duration;
 
-use crate::__private::{DecodeState, Registered, Schema};
-use crate::claims::{Claims, DecodeClaims};
 use crate::clock::{Clock, SystemClock};
-use crate::codec::{self, DEFAULT_MAX_TOKEN_LEN, HeaderRules};
-use crate::error::{Error, Segment};
-use crate::key::VerifyingKeys;
-use crate::replay::DecodableWithoutStore;
+use crate::error::Error;
+use crate::schema::{Registered, Schema};
 use crate::time::NumericDate;
+
+/// The default limit on a token's length, in bytes.
+pub const DEFAULT_MAX_TOKEN_LEN: usize = 65_536;
 
 /// The longest `jti` accepted, in bytes; a longer one is [`Error::InvalidClaim`].
 pub const MAX_JTI_LEN: usize = 256;
@@ -135,90 +134,30 @@ impl<K: Clock> Validation<K> {
         self
     }
 
-    /// Verifies `token` and returns its claims.
-    ///
-    /// Not available for a type with a `jti` claim, which needs a replay store.
-    ///
-    /// # Errors
-    ///
-    /// The first check the token fails, as an [`Error`].
-    pub fn decode<C, Ks>(&self, token: &str, keys: &Ks) -> Result<C, Error>
-    where
-        C: for<'de> DecodeClaims<'de>,
-        C::Replay: DecodableWithoutStore,
-        Ks: VerifyingKeys<C::Algorithm> + ?Sized,
-    {
-        self.decode_unchecked_replay(token, keys)
+    /// The instant this validation treats as now: one read of its clock.
+    pub(crate) fn now(&self) -> NumericDate {
+        self.clock.now()
     }
 
-    /// Verifies `token` and returns claims that may borrow from `buffer` (types with
-    /// `&'b str` or `Cow<'b, str>` fields). `buffer` is cleared and receives the payload.
-    ///
-    /// Not available for a type with a `jti` claim, which needs a replay store.
-    ///
-    /// # Errors
-    ///
-    /// The first check the token fails, as an [`Error`].
-    pub fn decode_borrowed<'b, C, Ks>(
-        &self,
-        token: &str,
-        keys: &Ks,
-        buffer: &'b mut Vec<u8>,
-    ) -> Result<C, Error>
-    where
-        C: DecodeClaims<'b>,
-        C::Replay: DecodableWithoutStore,
-        Ks: VerifyingKeys<C::Algorithm> + ?Sized,
-    {
-        let parts = self.verify_parts::<C, Ks>(token, keys)?;
-        buffer.clear();
-        crate::base64url::decode_into(parts.payload.as_bytes(), buffer)
-            .map_err(|_| payload_base64())?;
-        let buffer: &'b Vec<u8> = buffer;
-        let mut state = DecodeState::default();
-        let claims = codec::decode_payload::<C>(buffer, &mut state)?;
-        self.validate::<C>(codec::registered(&claims, &state))?;
-        Ok(claims)
+    /// The longest token accepted, in bytes.
+    pub(crate) fn max_len(&self) -> usize {
+        self.max_token_len
     }
 
     /// The leeway in force for `C`: the one set here, else the declared one.
-    pub(crate) fn effective_leeway<C: Claims>(&self) -> Duration {
-        self.leeway.unwrap_or(C::__SCHEMA.leeway)
+    pub(crate) fn effective_leeway(&self, schema: &Schema) -> Duration {
+        self.leeway.unwrap_or(schema.leeway)
     }
 
-    /// Every step but the replay check. Owned claims only.
-    pub(crate) fn decode_unchecked_replay<C, Ks>(&self, token: &str, keys: &Ks) -> Result<C, Error>
-    where
-        C: for<'de> DecodeClaims<'de>,
-        Ks: VerifyingKeys<C::Algorithm> + ?Sized,
-    {
-        let parts = self.verify_parts::<C, Ks>(token, keys)?;
-        codec::with_decoded(Segment::Payload, parts.payload, |json| {
-            let mut state = DecodeState::default();
-            let claims = codec::decode_payload::<C>(json, &mut state)?;
-            self.validate::<C>(codec::registered(&claims, &state))?;
-            Ok(claims)
-        })
-    }
-
-    fn verify_parts<'t, C: Claims, Ks: VerifyingKeys<C::Algorithm> + ?Sized>(
+    /// Step 6: the registered claims of a token against a claims type's `schema` and these
+    /// settings, at `now`.
+    pub(crate) fn check_claims(
         &self,
-        token: &'t str,
-        keys: &Ks,
-    ) -> Result<codec::Parts<'t>, Error> {
-        let parts = codec::split(token, self.max_token_len)?;
-        let rules = HeaderRules {
-            typ: C::__SCHEMA.typ,
-        };
-        codec::verify_header_and_signature::<C::Algorithm, Ks>(&parts, keys, &rules)?;
-        Ok(parts)
-    }
-
-    /// Step 6: the registered claims against the schema and these settings.
-    fn validate<C: Claims>(&self, claims: Registered<'_>) -> Result<(), Error> {
-        let schema: Schema = C::__SCHEMA;
-        let now = self.clock.now();
-        let leeway = self.leeway.unwrap_or(schema.leeway);
+        schema: &Schema,
+        claims: Registered<'_>,
+        now: NumericDate,
+    ) -> Result<(), Error> {
+        let leeway = self.effective_leeway(schema);
         check_times(&claims, now, leeway, schema.iat_window)?;
 
         let issuer = self.issuer.as_deref().or(schema.issuer);
@@ -257,13 +196,6 @@ impl<K: Clock> Validation<K> {
             });
         }
         Ok(())
-    }
-}
-
-fn payload_base64() -> Error {
-    Error::Malformed {
-        segment: Segment::Payload,
-        reason: crate::error::Malformed::Base64,
     }
 }
 

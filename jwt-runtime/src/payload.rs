@@ -1,0 +1,473 @@
+//! The payload reader and writer the derive drives: the generated `__write_payload` writes
+//! member by member through [`PayloadWriter`], the generated decoder reads member by member
+//! through [`DecodeState`], which types each claim's errors, refuses duplicates and keeps
+//! registered claims the struct has no field for.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::claim_types::{AudienceClaim, StringClaim};
+use crate::error::{Error, Segment};
+use crate::json::{self, CowStr, JsonBuffer, SeenNames, StrictValue};
+use crate::schema::Registered;
+use crate::time::{NumericDate, TimeClaim};
+
+/// What the generated code needs of a time claim type, as plain function pointers.
+///
+/// The derive calls [`time_ops`] wherever it needs a time field's behaviour, spanned on the
+/// field's type: a type that is not a [`TimeClaim`] then fails that one bound, and the
+/// compiler reports a single error on the field type instead of one per use.
+pub struct TimeOps<T> {
+    /// What the claim's JSON must be, for type errors.
+    pub expected: &'static str,
+    /// The claim as a `NumericDate`, for validation.
+    pub date: fn(&T) -> NumericDate,
+    write: fn(&T, &mut JsonBuffer) -> serde_json::Result<()>,
+    read: fn(serde_json::Number) -> serde_json::Result<T>,
+}
+
+impl<T> Clone for TimeOps<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for TimeOps<T> {}
+
+/// The ops of time claim type `T`.
+pub const fn time_ops<T: TimeClaim>() -> TimeOps<T> {
+    TimeOps {
+        expected: T::EXPECTED,
+        date: T::to_numeric_date,
+        write: |value, out| value.serialize_claim(&mut serde_json::Serializer::new(out)),
+        read: T::deserialize_claim,
+    }
+}
+
+/// What the generated code needs of an `aud` claim type; see [`TimeOps`].
+pub struct AudienceOps<T> {
+    /// The claim as a trait object, for validation.
+    pub as_dyn: fn(&T) -> &dyn AudienceClaim,
+    write: fn(&T, &mut JsonBuffer) -> serde_json::Result<()>,
+    from_audiences: fn(Vec<String>) -> Option<T>,
+    from_audience: fn(String) -> Option<T>,
+}
+
+impl<T> Clone for AudienceOps<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for AudienceOps<T> {}
+
+/// The ops of audience claim type `T`.
+pub const fn audience_ops<T: AudienceClaim>() -> AudienceOps<T> {
+    AudienceOps {
+        as_dyn: |value| value,
+        write: |value, out| value.serialize_claim(&mut serde_json::Serializer::new(out)),
+        from_audiences: T::from_audiences,
+        from_audience: T::from_audience,
+    }
+}
+
+/// What the generated code needs of an `iss`, `sub` or `jti` claim type; see [`TimeOps`].
+pub struct StringOps<T: ?Sized> {
+    /// The claim's text, for validation.
+    pub as_str: fn(&T) -> &str,
+}
+
+impl<T: ?Sized> Clone for StringOps<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ?Sized> Copy for StringOps<T> {}
+
+/// The ops of string claim type `T`.
+pub const fn string_ops<T: StringClaim + ?Sized>() -> StringOps<T> {
+    StringOps {
+        as_str: T::as_claim_str,
+    }
+}
+
+/// Writes a claims object member by member.
+pub struct PayloadWriter<'o> {
+    out: &'o mut JsonBuffer,
+    members: usize,
+}
+
+impl<'o> PayloadWriter<'o> {
+    pub(crate) fn new(out: &'o mut JsonBuffer) -> Self {
+        out.push(b'{');
+        PayloadWriter { out, members: 0 }
+    }
+
+    pub(crate) fn finish(self) {
+        self.out.push(b'}');
+    }
+
+    fn key(&mut self, name: &str) -> Result<(), Error> {
+        if self.members > 0 {
+            self.out.push(b',');
+        }
+        self.members += 1;
+        serde_json::to_writer(&mut *self.out, name).map_err(json::encode_error)?;
+        self.out.push(b':');
+        Ok(())
+    }
+
+    /// A time claim (`exp`, `nbf`, `iat`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when the value cannot be written.
+    pub fn time<T>(&mut self, name: &str, value: &T, ops: TimeOps<T>) -> Result<(), Error> {
+        self.key(name)?;
+        (ops.write)(value, self.out).map_err(json::encode_error)
+    }
+
+    /// The `aud` claim.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when the value cannot be written.
+    pub fn audience<T>(&mut self, name: &str, value: &T, ops: AudienceOps<T>) -> Result<(), Error> {
+        self.key(name)?;
+        (ops.write)(value, self.out).map_err(json::encode_error)
+    }
+
+    /// Any other claim, through its `Serialize` implementation.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when the value cannot be written.
+    pub fn value<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), Error> {
+        self.key(name)?;
+        serde_json::to_writer(&mut *self.out, value).map_err(json::encode_error)
+    }
+}
+
+/// Registered claims the struct has no field for: still type-checked and validated.
+#[derive(Default)]
+pub struct Hidden<'de> {
+    exp: Option<NumericDate>,
+    nbf: Option<NumericDate>,
+    iat: Option<NumericDate>,
+    iss: Option<Cow<'de, str>>,
+    sub: Option<Cow<'de, str>>,
+    aud: Option<HiddenAudience<'de>>,
+    jti: Option<Cow<'de, str>>,
+}
+
+/// The state of one payload decode: typed errors, hidden claims, and the member names seen.
+#[derive(Default)]
+pub struct DecodeState<'de> {
+    error: Option<Error>,
+    current: Option<(&'static str, &'static str)>,
+    hidden: Hidden<'de>,
+    unknown: SeenNames<'de>,
+}
+
+impl<'de> DecodeState<'de> {
+    /// Records a typed error and returns a serde error that stops the parse.
+    fn fail<E: de::Error>(&mut self, error: Error) -> E {
+        self.error = Some(error);
+        E::custom("claims rejected")
+    }
+
+    /// Marks a declared member as seen; a second sighting is a duplicate.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DuplicateMember`], as a serde error.
+    pub fn first<E: de::Error>(&mut self, seen: &mut bool, name: &'static str) -> Result<(), E> {
+        if core::mem::replace(seen, true) {
+            return Err(self.fail(Error::DuplicateMember {
+                segment: Segment::Payload,
+                name: name.to_owned(),
+            }));
+        }
+        Ok(())
+    }
+
+    /// Reads a claim through a seed; a type error names the claim.
+    fn read<A, S>(
+        &mut self,
+        map: &mut A,
+        name: &'static str,
+        expected: &'static str,
+        seed: S,
+    ) -> Result<S::Value, A::Error>
+    where
+        A: MapAccess<'de>,
+        S: DeserializeSeed<'de>,
+    {
+        self.current = Some((name, expected));
+        let value = map.next_value_seed(seed)?;
+        self.current = None;
+        Ok(value)
+    }
+
+    /// A time claim.
+    ///
+    /// # Errors
+    ///
+    /// A serde error; the typed one is kept in the state.
+    pub fn time<A: MapAccess<'de>, T>(
+        &mut self,
+        map: &mut A,
+        name: &'static str,
+        ops: TimeOps<T>,
+    ) -> Result<T, A::Error> {
+        self.read(map, name, ops.expected, TimeSeed(ops.read))
+    }
+
+    /// The `aud` claim.
+    ///
+    /// # Errors
+    ///
+    /// A serde error; the typed one is kept in the state.
+    pub fn audience<A: MapAccess<'de>, T>(
+        &mut self,
+        map: &mut A,
+        name: &'static str,
+        ops: AudienceOps<T>,
+    ) -> Result<T, A::Error> {
+        self.read(
+            map,
+            name,
+            AUDIENCE_EXPECTED,
+            AudienceSeed(ops.from_audiences, ops.from_audience),
+        )
+    }
+
+    /// A `Cow<str>` claim, borrowed from the payload when it has no escapes.
+    ///
+    /// # Errors
+    ///
+    /// A serde error; the typed one is kept in the state.
+    pub fn cow_str<A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        name: &'static str,
+    ) -> Result<Cow<'de, str>, A::Error> {
+        self.read(map, name, "a string", CowStr)
+    }
+
+    /// Any other claim, through `Deserialize`.
+    ///
+    /// # Errors
+    ///
+    /// A serde error; the typed one is kept in the state.
+    pub fn value<A: MapAccess<'de>, T: Deserialize<'de>>(
+        &mut self,
+        map: &mut A,
+        name: &'static str,
+        expected: &'static str,
+    ) -> Result<T, A::Error> {
+        self.read(map, name, expected, PhantomData::<T>)
+    }
+
+    /// A member the struct has no field for: a registered claim goes to a hidden slot (still
+    /// type-checked and validated), anything else is skipped. Duplicates are refused either way.
+    ///
+    /// # Errors
+    ///
+    /// A serde error; the typed one is kept in the state.
+    pub fn other<A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        key: Cow<'de, str>,
+    ) -> Result<(), A::Error> {
+        macro_rules! hidden {
+            ($slot:ident, $name:literal, $read:expr) => {{
+                if self.hidden.$slot.is_some() {
+                    return Err(self.fail(Error::DuplicateMember {
+                        segment: Segment::Payload,
+                        name: $name.to_owned(),
+                    }));
+                }
+                let value = $read;
+                self.hidden.$slot = Some(value);
+                Ok(())
+            }};
+        }
+        match &*key {
+            "exp" => hidden!(
+                exp,
+                "exp",
+                self.time(map, "exp", time_ops::<NumericDate>())?
+            ),
+            "nbf" => hidden!(
+                nbf,
+                "nbf",
+                self.time(map, "nbf", time_ops::<NumericDate>())?
+            ),
+            "iat" => hidden!(
+                iat,
+                "iat",
+                self.time(map, "iat", time_ops::<NumericDate>())?
+            ),
+            "iss" => hidden!(iss, "iss", self.cow_str(map, "iss")?),
+            "sub" => hidden!(sub, "sub", self.cow_str(map, "sub")?),
+            "jti" => hidden!(jti, "jti", self.cow_str(map, "jti")?),
+            "aud" => hidden!(
+                aud,
+                "aud",
+                self.read(map, "aud", AUDIENCE_EXPECTED, HiddenAudienceSeed)?
+            ),
+            _ => {
+                if let Err(error) = self.unknown.insert(key, Segment::Payload) {
+                    return Err(self.fail(error));
+                }
+                map.next_value_seed(StrictValue::skip(Segment::Payload))
+            }
+        }
+    }
+
+    /// A declared claim that must be present.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingClaim`], as a serde error.
+    pub fn required<T, E: de::Error>(
+        &mut self,
+        value: Option<T>,
+        name: &'static str,
+    ) -> Result<T, E> {
+        match value {
+            Some(value) => Ok(value),
+            None => Err(self.fail(Error::MissingClaim { claim: name })),
+        }
+    }
+
+    /// Completes the registered claims of the decoded struct with those it has no field for.
+    pub(crate) fn complete<'c>(&'c self, registered: Registered<'c>) -> Registered<'c> {
+        let hidden = &self.hidden;
+        Registered {
+            exp: registered.exp.or(hidden.exp),
+            nbf: registered.nbf.or(hidden.nbf),
+            iat: registered.iat.or(hidden.iat),
+            iss: registered.iss.or(hidden.iss.as_deref()),
+            sub: registered.sub.or(hidden.sub.as_deref()),
+            aud: registered
+                .aud
+                .or(hidden.aud.as_ref().map(|aud| aud as &dyn AudienceClaim)),
+            jti: registered.jti.or(hidden.jti.as_deref()),
+        }
+    }
+
+    /// Turns the parse result into the typed error the state recorded, or a JSON error.
+    ///
+    /// # Errors
+    ///
+    /// The typed error; [`Error::ClaimType`] for a value of the wrong type;
+    /// [`Error::Malformed`] for JSON that is not an object or not valid.
+    pub fn finish<T>(&mut self, result: Result<T, serde_json::Error>) -> Result<T, Error> {
+        result.map_err(|error| {
+            json::classify(
+                self.error.take(),
+                self.current.take(),
+                &error,
+                Segment::Payload,
+            )
+        })
+    }
+}
+
+const AUDIENCE_EXPECTED: &str = "a string or an array of strings";
+
+/// Reads a JSON number, then the claim type from it.
+struct TimeSeed<T>(fn(serde_json::Number) -> serde_json::Result<T>);
+
+impl<'de, T> DeserializeSeed<'de> for TimeSeed<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        let number = serde_json::Number::deserialize(deserializer)?;
+        (self.0)(number).map_err(de::Error::custom)
+    }
+}
+
+/// Reads a JSON string or array of strings, then the claim type from it.
+struct AudienceSeed<T>(fn(Vec<String>) -> Option<T>, fn(String) -> Option<T>);
+
+impl<'de, T> DeserializeSeed<'de> for AudienceSeed<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        let audience = match HiddenAudienceSeed.deserialize(deserializer)? {
+            HiddenAudience::One(audience) => (self.1)(audience.into_owned()),
+            HiddenAudience::Many(audiences) => (self.0)(audiences),
+        };
+        audience.ok_or_else(|| de::Error::custom(AUDIENCE_EXPECTED))
+    }
+}
+
+/// An `aud` as the token carries it: one string (borrowed from the payload when it has no
+/// escapes, so that reading it allocates nothing) or an array of strings.
+pub(crate) enum HiddenAudience<'de> {
+    One(Cow<'de, str>),
+    Many(Vec<String>),
+}
+
+impl AudienceClaim for HiddenAudience<'_> {
+    fn contains(&self, expected: &str) -> bool {
+        match self {
+            HiddenAudience::One(audience) => audience == expected,
+            HiddenAudience::Many(audiences) => {
+                audiences.iter().any(|audience| audience == expected)
+            }
+        }
+    }
+
+    fn serialize_claim<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            HiddenAudience::One(audience) => serializer.serialize_str(audience),
+            HiddenAudience::Many(audiences) => audiences.serialize(serializer),
+        }
+    }
+
+    fn from_audiences(audiences: Vec<String>) -> Option<Self> {
+        Some(HiddenAudience::Many(audiences))
+    }
+}
+
+/// Reads a JSON string or an array of strings.
+struct HiddenAudienceSeed;
+
+impl<'de> DeserializeSeed<'de> for HiddenAudienceSeed {
+    type Value = HiddenAudience<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HiddenAudienceSeed {
+    type Value = HiddenAudience<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(AUDIENCE_EXPECTED)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+        Ok(HiddenAudience::One(Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(HiddenAudience::One(Cow::Owned(value.to_owned())))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        crate::claim_types::StringOrArray
+            .visit_seq(seq)
+            .map(HiddenAudience::Many)
+    }
+}

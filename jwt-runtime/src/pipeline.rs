@@ -1,0 +1,425 @@
+//! The decode pipeline. [`decode`] is the whole of it, one named step per line, in the order
+//! of the secure default profile (see `docs/design.md`): length, shape, header, signature,
+//! payload, claims; replay follows for one-use types. Every entry point ([`Validation::decode`],
+//! [`Validation::decode_borrowed`], [`Validation::decode_once`], the axum extractor,
+//! [`dangerous`](crate::dangerous)) is a few lines on top of these steps.
+
+use crate::alg::{Algorithm, SignatureVerifier};
+use crate::base64url;
+use crate::claims::{Claims, DecodeClaims};
+use crate::clock::Clock;
+use crate::error::{Error, Malformed, Segment};
+use crate::header::{HeaderRules, RawHeader};
+use crate::json;
+use crate::key::VerifyingKeys;
+use crate::payload::DecodeState;
+use crate::replay::{
+    AsyncReplayStore, DecodableWithoutStore, InsertOutcome, OneUse, ReplayStore, StoreError,
+};
+use crate::schema::Registered;
+use crate::time::NumericDate;
+use crate::validation::Validation;
+
+/// Steps 1 to 6 for claims type `C`: the verified claims, decoded into `payload`'s storage.
+pub(crate) fn decode<C, K, Ks, P>(
+    validation: &Validation<K>,
+    token: &str,
+    keys: &Ks,
+    payload: P,
+) -> Result<C, Error>
+where
+    C: Claims,
+    K: Clock,
+    Ks: VerifyingKeys<C::Algorithm> + ?Sized,
+    P: PayloadStorage<C>,
+{
+    let parts = split(token, validation.max_len())?;
+    let key = verify_header(&parts, keys, header_rules::<C>())?;
+    verify_signature(key, &parts)?;
+    payload.decode_then(parts.payload, |registered| {
+        validation.check_claims(&C::__SCHEMA, registered, validation.now())
+    })
+}
+
+/// The three segments of a compact JWS, and the signed part `header.payload`.
+pub(crate) struct Parts<'t> {
+    pub header: &'t str,
+    pub payload: &'t str,
+    pub signature: &'t str,
+    pub signed: &'t str,
+}
+
+/// Steps 1 and 2: length, then shape (exactly three segments).
+pub(crate) fn split(token: &str, max_len: usize) -> Result<Parts<'_>, Error> {
+    if token.len() > max_len {
+        return Err(Error::TooLarge {
+            len: token.len(),
+            limit: max_len,
+        });
+    }
+    let malformed = |reason| Error::Malformed {
+        segment: Segment::Token,
+        reason,
+    };
+    // memchr: SIMD, not byte by byte (this scan is linear in the token).
+    let dot_after =
+        |from: usize| memchr::memchr(b'.', &token.as_bytes()[from..]).map(|at| from + at);
+    let Some(first) = dot_after(0) else {
+        return Err(malformed(Malformed::SegmentCount));
+    };
+    let Some(second) = dot_after(first + 1) else {
+        return Err(malformed(Malformed::SegmentCount));
+    };
+    // Exactly two dots; four (five segments) is JWE.
+    if let Some(third) = dot_after(second + 1) {
+        let fourth = dot_after(third + 1);
+        return Err(match fourth.and_then(|fourth| dot_after(fourth + 1)) {
+            None if fourth.is_some() => Error::JweNotSupported,
+            _ => malformed(Malformed::SegmentCount),
+        });
+    }
+    Ok(Parts {
+        header: &token[..first],
+        payload: &token[first + 1..second],
+        signature: &token[second + 1..],
+        signed: &token[..second],
+    })
+}
+
+/// What the header must satisfy for `C`: its pinned `alg` and declared `typ`.
+fn header_rules<C: Claims>() -> HeaderRules {
+    HeaderRules {
+        alg: C::Algorithm::NAME,
+        typ: C::__SCHEMA.typ,
+    }
+}
+
+/// Step 3: the header, then the key its `kid` selects among the configured ones.
+pub(crate) fn verify_header<'k, A: Algorithm, Ks: VerifyingKeys<A> + ?Sized>(
+    parts: &Parts<'_>,
+    keys: &'k Ks,
+    rules: HeaderRules,
+) -> Result<&'k A::VerifyingKey, Error> {
+    if rules.accepts_canonical(parts.header) {
+        // Exactly `{"alg":A,"typ":"JWT"}`: alg pinned, typ accepted, no crit, no kid.
+        return keys.key_for(None);
+    }
+    decode_segment(Segment::Header, parts.header, |json| {
+        let header = RawHeader::parse(json)?;
+        rules.check(&header)?;
+        keys.key_for(header.kid.as_deref())
+    })
+}
+
+/// Signatures up to this many bytes are decoded on the stack (every algorithm but RSA).
+const STACK_SIGNATURE_LEN: usize = 64;
+
+/// Step 4: the signature over `header.payload`. The payload is still untouched.
+pub(crate) fn verify_signature<V: SignatureVerifier + ?Sized>(
+    key: &V,
+    parts: &Parts<'_>,
+) -> Result<(), Error> {
+    let signature_len = key.signature_len();
+    // The signature length is public and fixed: a wrong one never reaches the verification.
+    if parts.signature.len() != base64url::encoded_len(signature_len) {
+        return Err(Error::Signature);
+    }
+    let malformed = |_| Error::Malformed {
+        segment: Segment::Signature,
+        reason: Malformed::Base64,
+    };
+    let mut stack = [0_u8; STACK_SIGNATURE_LEN];
+    let verified = if signature_len <= STACK_SIGNATURE_LEN {
+        let len = base64url::decode_to_slice(parts.signature.as_bytes(), &mut stack)
+            .map_err(malformed)?;
+        key.verify_signature(parts.signed.as_bytes(), &stack[..len])
+    } else {
+        let signature = base64url::decode(parts.signature.as_bytes()).map_err(malformed)?;
+        key.verify_signature(parts.signed.as_bytes(), &signature)
+    };
+    if !verified {
+        return Err(Error::Signature);
+    }
+    Ok(())
+}
+
+/// Headers and payloads up to this many decoded bytes are decoded on the stack.
+const STACK_BUFFER_LEN: usize = 1024;
+/// ... into a smaller buffer up to this many (headers, typically).
+const SMALL_STACK_BUFFER_LEN: usize = 128;
+
+/// Decodes a base64url segment, on the stack when it is small, and hands the bytes to `use_bytes`.
+pub(crate) fn decode_segment<R>(
+    segment: Segment,
+    text: &str,
+    use_bytes: impl FnOnce(&[u8]) -> Result<R, Error>,
+) -> Result<R, Error> {
+    let malformed = || Error::Malformed {
+        segment,
+        reason: Malformed::Base64,
+    };
+    let decoded_len = base64url::decoded_len(text.len()).ok_or_else(malformed)?;
+    // A header fits the small buffer: no need to zero a whole kilobyte for it.
+    if decoded_len <= SMALL_STACK_BUFFER_LEN {
+        let mut buffer = [0_u8; SMALL_STACK_BUFFER_LEN];
+        let len =
+            base64url::decode_to_slice(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
+        use_bytes(&buffer[..len])
+    } else if decoded_len <= STACK_BUFFER_LEN {
+        let mut buffer = [0_u8; STACK_BUFFER_LEN];
+        let len =
+            base64url::decode_to_slice(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
+        use_bytes(&buffer[..len])
+    } else {
+        let bytes = base64url::decode(text.as_bytes()).map_err(|_| malformed())?;
+        use_bytes(&bytes)
+    }
+}
+
+/// Step 5: the payload JSON, decoded into the claims type. Runs only after the signature
+/// verified. Returns the claims and the decode state that holds the registered claims the
+/// type has no field for.
+pub(crate) fn decode_payload<'b, C: DecodeClaims<'b>>(
+    json: &'b [u8],
+) -> Result<(C, DecodeState<'b>), Error> {
+    json::check_nested_duplicates(json)?;
+    let mut state = DecodeState::default();
+    let claims = C::__decode_payload(json, &mut state)?;
+    Ok((claims, state))
+}
+
+/// The registered claims of decoded claims, completed from the decode state.
+fn registered<'c, C: Claims>(claims: &'c C, state: &'c DecodeState<'_>) -> Registered<'c> {
+    state.complete(claims.__registered())
+}
+
+/// Where step 5 puts the payload's bytes, which decides what the claims may borrow: a stack
+/// buffer for claims that own their data, or a caller's buffer for claims that borrow.
+pub(crate) trait PayloadStorage<C> {
+    /// Decodes the payload segment into claims, and runs `check` (step 6) on their
+    /// registered claims before returning them.
+    fn decode_then(
+        self,
+        segment: &str,
+        check: impl FnOnce(Registered<'_>) -> Result<(), Error>,
+    ) -> Result<C, Error>;
+}
+
+/// The payload decoded on the stack (or the heap when large) for claims that own their data.
+pub(crate) struct Transient;
+
+impl<C: for<'de> DecodeClaims<'de>> PayloadStorage<C> for Transient {
+    fn decode_then(
+        self,
+        segment: &str,
+        check: impl FnOnce(Registered<'_>) -> Result<(), Error>,
+    ) -> Result<C, Error> {
+        decode_segment(Segment::Payload, segment, |json| {
+            let (claims, state) = decode_payload::<C>(json)?;
+            check(registered(&claims, &state))?;
+            Ok(claims)
+        })
+    }
+}
+
+/// The payload decoded into a caller's buffer, which the claims may borrow from.
+pub(crate) struct Borrowed<'b>(pub &'b mut Vec<u8>);
+
+impl<'b, C: DecodeClaims<'b>> PayloadStorage<C> for Borrowed<'b> {
+    fn decode_then(
+        self,
+        segment: &str,
+        check: impl FnOnce(Registered<'_>) -> Result<(), Error>,
+    ) -> Result<C, Error> {
+        let buffer = self.0;
+        buffer.clear();
+        base64url::decode_into(segment.as_bytes(), buffer).map_err(|_| Error::Malformed {
+            segment: Segment::Payload,
+            reason: Malformed::Base64,
+        })?;
+        let buffer: &'b Vec<u8> = buffer;
+        let (claims, state) = decode_payload::<C>(buffer)?;
+        check(registered(&claims, &state))?;
+        Ok(claims)
+    }
+}
+
+/// Step 7, for one-use types: the `jti` and the instant the store may forget it (`exp` plus
+/// the leeway in force) of verified claims.
+///
+/// A one-use type always has a `jti` and a required `exp` field (the derive insists); should
+/// either be absent all the same, the token is refused rather than accepted unprotected.
+fn replay_key<'c, C: Claims, K: Clock>(
+    claims: &'c C,
+    validation: &Validation<K>,
+) -> Result<(&'c str, NumericDate), Error> {
+    let registered = claims.__registered();
+    let jti = registered.jti.ok_or(Error::MissingClaim { claim: "jti" })?;
+    let exp = registered.exp.ok_or(Error::MissingClaim { claim: "exp" })?;
+    let leeway = validation.effective_leeway(&C::__SCHEMA);
+    Ok((jti, exp.saturating_add(leeway)))
+}
+
+/// The store's answer as the token's fate: only a fresh id passes.
+fn consumed(outcome: Result<InsertOutcome, StoreError>) -> Result<(), Error> {
+    match outcome? {
+        InsertOutcome::Inserted => Ok(()),
+        InsertOutcome::AlreadyPresent => Err(Error::Replayed),
+    }
+}
+
+impl<K: Clock> Validation<K> {
+    /// Verifies `token` and returns its claims.
+    ///
+    /// Not available for a type with a `jti` claim, which needs a replay store.
+    ///
+    /// # Errors
+    ///
+    /// The first check the token fails, as an [`Error`].
+    pub fn decode<C, Ks>(&self, token: &str, keys: &Ks) -> Result<C, Error>
+    where
+        C: for<'de> DecodeClaims<'de>,
+        C::Replay: DecodableWithoutStore,
+        Ks: VerifyingKeys<C::Algorithm> + ?Sized,
+    {
+        decode(self, token, keys, Transient)
+    }
+
+    /// Verifies `token` and returns claims that may borrow from `buffer` (types with
+    /// `&'b str` or `Cow<'b, str>` fields). `buffer` is cleared and receives the payload.
+    ///
+    /// Not available for a type with a `jti` claim, which needs a replay store.
+    ///
+    /// # Errors
+    ///
+    /// The first check the token fails, as an [`Error`].
+    pub fn decode_borrowed<'b, C, Ks>(
+        &self,
+        token: &str,
+        keys: &Ks,
+        buffer: &'b mut Vec<u8>,
+    ) -> Result<C, Error>
+    where
+        C: DecodeClaims<'b>,
+        C::Replay: DecodableWithoutStore,
+        Ks: VerifyingKeys<C::Algorithm> + ?Sized,
+    {
+        decode(self, token, keys, Borrowed(buffer))
+    }
+
+    /// Verifies a token of a one-use (`jti`) claims type and consumes its `jti` in `store`:
+    /// the first presentation is accepted, every later one is [`Error::Replayed`] (on every
+    /// server sharing the store) until the token expires.
+    ///
+    /// Every other check runs first; only a token that passes all of them consumes its id.
+    /// The store keeps the id until the token's `exp` plus the leeway in force. Use
+    /// [`decode_once_async`](Validation::decode_once_async) from async code.
+    ///
+    /// # Errors
+    ///
+    /// The first check the token fails, as an [`Error`]; then [`Error::Replayed`] when the
+    /// id was already consumed, or [`Error::StoreUnavailable`] when the store cannot answer
+    /// (the token is rejected: fail closed).
+    ///
+    /// # Examples
+    ///
+    /// See the [module documentation](crate::replay).
+    pub fn decode_once<C, Ks, S>(&self, token: &str, keys: &Ks, store: &S) -> Result<C, Error>
+    where
+        C: for<'de> DecodeClaims<'de> + Claims<Replay = OneUse>,
+        Ks: VerifyingKeys<C::Algorithm> + ?Sized,
+        S: ReplayStore + ?Sized,
+    {
+        let claims: C = decode(self, token, keys, Transient)?;
+        let (jti, forget_at) = replay_key(&claims, self)?;
+        consumed(store.insert_if_absent(jti, forget_at))?;
+        Ok(claims)
+    }
+
+    /// [`decode_once`](Validation::decode_once) for async callers: the same checks, then the
+    /// `jti` is consumed in an [`AsyncReplayStore`] without blocking the runtime.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode_once`](Validation::decode_once): the first check the token fails, then
+    /// [`Error::Replayed`] or [`Error::StoreUnavailable`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use jwt_runtime::replay::MemoryStore;
+    /// # use jwt_runtime::{Claims, Error, HmacKey, Hs256, NumericDate, Validation};
+    /// #[derive(Claims)]
+    /// struct Invite {
+    ///     exp: NumericDate,
+    ///     jti: String,
+    /// }
+    ///
+    /// async fn accept(token: &str, key: &HmacKey<Hs256>, store: &MemoryStore) -> Result<Invite, Error> {
+    ///     Validation::new().decode_once_async(token, key, store).await
+    /// }
+    /// ```
+    pub async fn decode_once_async<C, Ks, S>(
+        &self,
+        token: &str,
+        keys: &Ks,
+        store: &S,
+    ) -> Result<C, Error>
+    where
+        C: for<'de> DecodeClaims<'de> + Claims<Replay = OneUse>,
+        Ks: VerifyingKeys<C::Algorithm> + ?Sized,
+        S: AsyncReplayStore,
+    {
+        let claims: C = decode(self, token, keys, Transient)?;
+        let (jti, forget_at) = replay_key(&claims, self)?;
+        consumed(store.insert_if_absent(jti, forget_at).await)?;
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_counts_dots_exactly() {
+        let parts = split("a.b.c", 100).unwrap();
+        assert_eq!(
+            (parts.header, parts.payload, parts.signature, parts.signed),
+            ("a", "b", "c", "a.b")
+        );
+        let parts = split("..", 100).unwrap();
+        assert_eq!((parts.header, parts.payload, parts.signature), ("", "", ""));
+        for token in [
+            "",
+            "abc",
+            "a.b",
+            "a.b.c.d",
+            "a.b.c.d.e.f",
+            "a.b.c.d.e.f.g",
+            ".....",
+        ] {
+            assert!(
+                matches!(
+                    split(token, 100),
+                    Err(Error::Malformed {
+                        segment: Segment::Token,
+                        ..
+                    })
+                ),
+                "{token:?}"
+            );
+        }
+        for token in ["a.b.c.d.e", "...."] {
+            assert!(
+                matches!(split(token, 100), Err(Error::JweNotSupported)),
+                "{token:?}"
+            );
+        }
+        assert!(matches!(
+            split("a.b.c", 4),
+            Err(Error::TooLarge { len: 5, limit: 4 })
+        ));
+    }
+}
