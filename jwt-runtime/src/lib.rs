@@ -72,7 +72,7 @@ mod validation;
 
 pub use crate::alg::{Algorithm, Hs256, Hs384, Hs512};
 pub use crate::claims::{Audience, AudienceClaim, Claims, DecodeClaims, StringClaim};
-pub use crate::clock::{Clock, FixedClock, SystemClock};
+pub use crate::clock::{Clock, FixedClock, ManualClock, SystemClock};
 pub use crate::codec::DEFAULT_MAX_TOKEN_LEN;
 pub use crate::error::{Error, KeyError, Malformed, Segment};
 pub use crate::header::Header;
