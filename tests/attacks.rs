@@ -1,5 +1,5 @@
-//! One test per attack class A1-A27 of `shared/research/users-and-security.md` Part 2 (the
-//! class id is in the test name), each with the negative cases that research says a JWT
+//! One test per attack class A1-A27 of `SECURITY.md` ("Attack classes and the tests that
+//! cover them"; the class id is in the test name), each with the negative cases a JWT
 //! library owes. Every case asserts the exact error variant, not just `is_err()`, so that a
 //! rejection for the wrong reason (A10) is caught too.
 //!

@@ -12,9 +12,10 @@
 
 #[path = "support/redis_server.rs"]
 mod redis_server;
+#[path = "support/store_contract.rs"]
+mod store_contract;
 
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use jwt_runtime::replay::{AsyncRedisStore, RedisStore, StoreError};
@@ -82,6 +83,90 @@ fn is_store_unavailable<T: std::fmt::Debug>(result: &Result<T, Error>) -> bool {
     matches!(result, Err(Error::StoreUnavailable(_)))
 }
 
+/// The ids a contract test left in Redis: `DBSIZE`, every key being one consumed id.
+fn stored_ids(server: &Server) -> usize {
+    let size: i64 = redis::cmd("DBSIZE")
+        .query(&mut server.connection())
+        .unwrap();
+    usize::try_from(size).unwrap()
+}
+
+// The store contract (tests/support/store_contract.rs), each test on a fresh `redis-server`
+// with a store built with the defaults and validation at Redis's own time.
+
+#[test]
+fn a_token_is_accepted_once_then_replayed() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let store = RedisStore::open(&server.url()).unwrap();
+    store_contract::a_token_is_accepted_once_then_replayed(&store, server.now(), |_| {
+        stored_ids(&server)
+    });
+}
+
+#[test]
+fn ids_compare_as_exact_bytes() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let store = RedisStore::open(&server.url()).unwrap();
+    store_contract::ids_compare_as_exact_bytes(&store, server.now());
+}
+
+#[test]
+fn a_rejected_token_never_touches_redis() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let store = RedisStore::open(&server.url()).unwrap();
+    store_contract::a_rejected_token_never_burns_its_id(&store, server.now(), |_| {
+        stored_ids(&server)
+    });
+}
+
+#[test]
+fn an_overlong_jti_is_an_invalid_claim_and_not_stored() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let store = RedisStore::open(&server.url()).unwrap();
+    store_contract::an_overlong_jti_is_an_invalid_claim_and_not_stored(
+        &store,
+        server.now(),
+        |_| stored_ids(&server),
+    );
+}
+
+#[test]
+fn a_one_use_token_without_jti_is_refused() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let store = RedisStore::open(&server.url()).unwrap();
+    store_contract::a_one_use_token_without_jti_is_refused(&store, server.now(), |_| {
+        stored_ids(&server)
+    });
+}
+
+#[test]
+fn many_threads_on_one_sync_store_have_exactly_one_winner_per_token() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let store = RedisStore::open(&server.url()).unwrap();
+    store_contract::many_threads_presenting_the_same_token_have_exactly_one_winner(
+        &store,
+        server.now(),
+        |_| stored_ids(&server),
+    );
+}
+
+#[test]
+fn many_tasks_on_one_async_store_have_exactly_one_winner_per_token() {
+    require_redis!();
+    let server = Server::start(&[]);
+    store_contract::many_tasks_presenting_the_same_token_have_exactly_one_winner(
+        || AsyncRedisStore::open(&server.url()).unwrap(),
+        server.now(),
+        |_| stored_ids(&server),
+    );
+}
+
 #[test]
 fn sync_store_accepts_once_with_the_documented_key_and_expiry() {
     require_redis!();
@@ -132,39 +217,6 @@ fn sync_store_accepts_once_with_the_documented_key_and_expiry() {
 }
 
 #[test]
-fn a_rejected_token_never_touches_redis() {
-    require_redis!();
-    let server = Server::start(&[]);
-    let now = server.now();
-    let store = RedisStore::open(&server.url()).unwrap();
-    let forger = HmacKey::<Hs256>::from_bytes(b"not the issuer's key, 32 bytes!!").unwrap();
-    let forged = Link {
-        sub: "ada".into(),
-        exp: NumericDate::from_secs(now + 600),
-        jti: "victim".into(),
-    }
-    .encode(&forger)
-    .unwrap();
-    let result = validation_at(now).decode_once::<Link, _, _>(&forged, &key(), &store);
-    assert!(matches!(result, Err(Error::Signature)), "{result:?}");
-    let expired = validation_at(now + 600).decode_once::<Link, _, _>(
-        &token("victim", now + 600),
-        &key(),
-        &store,
-    );
-    assert!(matches!(expired, Err(Error::Expired { .. })), "{expired:?}");
-    let keys: i64 = redis::cmd("DBSIZE")
-        .query(&mut server.connection())
-        .unwrap();
-    assert_eq!(keys, 0);
-    assert!(
-        validation_at(now)
-            .decode_once::<Link, _, _>(&token("victim", now + 600), &key(), &store)
-            .is_ok()
-    );
-}
-
-#[test]
 fn async_store_accepts_once() {
     require_redis!();
     let server = Server::start(&[]);
@@ -193,95 +245,6 @@ fn async_store_accepts_once() {
         .query(&mut server.connection())
         .unwrap();
     assert_eq!(expires, now + 600);
-}
-
-#[test]
-fn many_threads_on_one_sync_store_have_exactly_one_winner_per_token() {
-    require_redis!();
-    const THREADS: usize = 16;
-    const TOKENS: usize = 30;
-    let server = Server::start(&[]);
-    let now = server.now();
-    let store = RedisStore::open(&server.url()).unwrap();
-    let validation = validation_at(now);
-    let tokens: Vec<String> = (0..TOKENS)
-        .map(|i| token(&format!("thread-{i}"), now + 600))
-        .collect();
-    let barrier = Barrier::new(THREADS);
-    let outcomes: Vec<Vec<bool>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..THREADS)
-            .map(|_| {
-                scope.spawn(|| {
-                    barrier.wait();
-                    tokens
-                        .iter()
-                        .map(|token| {
-                            match validation.decode_once::<Link, _, _>(token, &key(), &store) {
-                                Ok(_) => true,
-                                Err(Error::Replayed) => false,
-                                Err(other) => panic!("unexpected {other:?}"),
-                            }
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| handle.join().unwrap())
-            .collect()
-    });
-    for token in 0..TOKENS {
-        let winners = outcomes.iter().filter(|thread| thread[token]).count();
-        assert_eq!(winners, 1, "token {token} accepted {winners} times");
-    }
-}
-
-#[test]
-fn many_tasks_on_one_async_store_have_exactly_one_winner_per_token() {
-    require_redis!();
-    const TASKS: usize = 64;
-    const TOKENS: usize = 20;
-    let server = Server::start(&[]);
-    let now = server.now();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let store = AsyncRedisStore::open(&server.url()).unwrap();
-        let validation = Arc::new(validation_at(now));
-        for i in 0..TOKENS {
-            let token = token(&format!("task-{i}"), now + 600);
-            let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
-            let tasks: Vec<_> = (0..TASKS)
-                .map(|_| {
-                    let (store, validation, token, barrier) = (
-                        store.clone(),
-                        Arc::clone(&validation),
-                        token.clone(),
-                        Arc::clone(&barrier),
-                    );
-                    tokio::spawn(async move {
-                        barrier.wait().await;
-                        validation
-                            .decode_once_async::<Link, _, _>(&token, &key(), &store)
-                            .await
-                    })
-                })
-                .collect();
-            let mut accepted = 0;
-            for task in tasks {
-                match task.await.unwrap() {
-                    Ok(_) => accepted += 1,
-                    Err(Error::Replayed) => {}
-                    Err(other) => panic!("unexpected {other:?}"),
-                }
-            }
-            assert_eq!(accepted, 1, "token {i}");
-        }
-    });
 }
 
 const CHILD_URL: &str = "JWT_REPLAY_CHILD_URL";

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Replay-store benchmarks (issue 3), in one run:
+# Replay-store benchmarks, in one run:
 #   - the in-memory store: memory per id, and criterion benches (fresh id on 1 and 2 threads,
 #     an id already consumed);
 #   - the Redis stores at 1, 8 and 64 concurrent callers over loopback, interleaved with

@@ -226,7 +226,7 @@ pub fn contenders(jsonwebtoken_label: &'static str, all: bool) -> Vec<Box<dyn Co
     if all {
         list.push(Box::new(peers::JwtSimple::new()));
         list.push(Box::new(peers::JwtCompact::new()));
-        // Not a library: the stretch goal's prototype (`specialised.rs`), for scale.
+        // Not a library: a schema-specialised decoder (`specialised.rs`), for scale.
         list.push(Box::new(specialised::Prototype::new()));
     }
     list

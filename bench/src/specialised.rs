@@ -1,4 +1,4 @@
-//! A prototype of the stretch goal: a payload decoder specialised to one schema (the
+//! A prototype payload decoder specialised to one schema (the
 //! typical claims), as `#[derive(Claims)]` could generate it, to measure how far below the
 //! serde floor such a decoder goes. Not used by `jwt-runtime`.
 //!

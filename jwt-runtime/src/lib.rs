@@ -79,7 +79,7 @@ pub mod __private;
 pub use crate::alg::{Algorithm, SignatureVerifier, TokenSigner};
 pub use crate::claim_types::{Audience, AudienceClaim, StringClaim};
 pub use crate::claims::{Claims, DecodeClaims};
-pub use crate::clock::{Clock, FixedClock, SystemClock};
+pub use crate::clock::{Clock, FixedClock, ManualClock, SystemClock};
 pub use crate::error::{Error, KeyError, Malformed, Segment};
 pub use crate::header::Header;
 pub use crate::hmac::{HmacAlgorithm, HmacKey, Hs256, Hs384, Hs512, KeySet};

@@ -63,10 +63,10 @@ mod memory;
 mod redis;
 
 pub use self::memory::{DEFAULT_CAPACITY, MemoryStore, MemoryStoreBuilder};
+#[cfg(feature = "redis-async")]
+pub use self::redis::AsyncRedisStore;
 #[cfg(feature = "redis")]
-pub use self::redis::{
-    AsyncRedisStore, DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT, RedisStore, RedisStoreBuilder,
-};
+pub use self::redis::{DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT, RedisStore, RedisStoreBuilder};
 
 mod sealed {
     pub trait Sealed {}

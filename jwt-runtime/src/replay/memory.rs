@@ -459,29 +459,10 @@ impl<K: Clock> fmt::Debug for MemoryStore<K> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicI64;
     use std::sync::{Arc, Barrier};
 
     use super::*;
-
-    /// A clock the test moves by hand.
-    struct TestClock(AtomicI64);
-
-    impl TestClock {
-        fn at(secs: i64) -> Self {
-            TestClock(AtomicI64::new(secs))
-        }
-
-        fn set(&self, secs: i64) {
-            self.0.store(secs, Ordering::SeqCst);
-        }
-    }
-
-    impl Clock for TestClock {
-        fn now(&self) -> NumericDate {
-            NumericDate::from_secs(self.0.load(Ordering::SeqCst))
-        }
-    }
+    use crate::clock::ManualClock;
 
     fn at(secs: i64) -> NumericDate {
         NumericDate::from_secs(secs)
@@ -520,7 +501,7 @@ mod tests {
 
     #[test]
     fn first_insert_is_fresh_then_present() {
-        let clock = TestClock::at(100);
+        let clock = ManualClock::new(at(100));
         let store = MemoryStore::builder().clock(&clock).build();
         assert_eq!(store.insert_if_absent("a", at(200)).unwrap(), Inserted);
         assert_eq!(
@@ -538,17 +519,17 @@ mod tests {
 
     #[test]
     fn kept_until_expiry_then_forgotten() {
-        let clock = TestClock::at(100);
+        let clock = ManualClock::new(at(100));
         let store = MemoryStore::builder().clock(&clock).build();
         assert_eq!(store.insert_if_absent("a", at(200)).unwrap(), Inserted);
-        clock.set(199);
+        clock.set(at(199));
         assert_eq!(
             store.insert_if_absent("a", at(200)).unwrap(),
             AlreadyPresent
         );
-        clock.set(200);
+        clock.set(at(200));
         assert_eq!(store.insert_if_absent("a", at(300)).unwrap(), Inserted);
-        clock.set(299);
+        clock.set(at(299));
         assert_eq!(
             store.insert_if_absent("a", at(300)).unwrap(),
             AlreadyPresent
@@ -558,19 +539,19 @@ mod tests {
 
     #[test]
     fn fractional_expiry_rounds_up() {
-        let clock = TestClock::at(100);
+        let clock = ManualClock::new(at(100));
         let store = MemoryStore::builder().clock(&clock).build();
         let exp = NumericDate::from_f64(150.25).unwrap();
         assert_eq!(store.insert_if_absent("a", exp).unwrap(), Inserted);
-        clock.set(150);
+        clock.set(at(150));
         assert_eq!(store.insert_if_absent("a", exp).unwrap(), AlreadyPresent);
-        clock.set(151);
+        clock.set(at(151));
         assert_eq!(store.insert_if_absent("a", exp).unwrap(), Inserted);
     }
 
     #[test]
     fn full_store_refuses_new_ids_and_never_evicts_live_ones() {
-        let clock = TestClock::at(100);
+        let clock = ManualClock::new(at(100));
         let store = MemoryStore::builder()
             .capacity(3)
             .shards(4)
@@ -588,7 +569,7 @@ mod tests {
         }
         assert_eq!(store.len(), 3);
         // Once they expire, the room is reclaimed, whichever shard the new id lands in.
-        clock.set(200);
+        clock.set(at(200));
         for id in ["d", "e", "f"] {
             assert_eq!(store.insert_if_absent(id, at(300)).unwrap(), Inserted);
         }
@@ -603,7 +584,7 @@ mod tests {
     fn zero_capacity_refuses_everything() {
         let store = MemoryStore::builder()
             .capacity(0)
-            .clock(TestClock::at(0))
+            .clock(ManualClock::new(at(0)))
             .build();
         assert!(matches!(
             store.insert_if_absent("a", at(10)),
@@ -614,7 +595,7 @@ mod tests {
 
     #[test]
     fn eviction_is_incremental_and_keeps_memory_bounded() {
-        let clock = TestClock::at(0);
+        let clock = ManualClock::new(at(0));
         let store = MemoryStore::builder().shards(1).clock(&clock).build();
         for i in 0..1_000 {
             assert_eq!(
@@ -622,7 +603,7 @@ mod tests {
                 Inserted
             );
         }
-        clock.set(10);
+        clock.set(at(10));
         // Each insert evicts at most EVICT_PER_INSERT expired ids: no sweep.
         assert_eq!(store.insert_if_absent("new-0", at(20)).unwrap(), Inserted);
         assert_eq!(store.len(), 1_000 + 1 - EVICT_PER_INSERT);
@@ -638,7 +619,7 @@ mod tests {
         let mut most = 0;
         for i in 0..100_000_i64 {
             let now = 1_000 + i / 100;
-            clock.set(now);
+            clock.set(at(now));
             let _ = store
                 .insert_if_absent(&format!("stream-{i}"), at(now + 10))
                 .unwrap();
@@ -651,10 +632,10 @@ mod tests {
 
     #[test]
     fn refreshed_ids_leave_no_stale_entries() {
-        let clock = TestClock::at(0);
+        let clock = ManualClock::new(at(0));
         let store = MemoryStore::builder().shards(1).clock(&clock).build();
         for round in 0..100 {
-            clock.set(round * 10);
+            clock.set(at(round * 10));
             assert_eq!(
                 store.insert_if_absent("same", at(round * 10 + 10)).unwrap(),
                 Inserted
@@ -670,7 +651,7 @@ mod tests {
 
     #[test]
     fn an_already_expired_id_is_accepted_once_and_forgotten() {
-        let clock = TestClock::at(100);
+        let clock = ManualClock::new(at(100));
         let store = MemoryStore::builder().clock(&clock).build();
         assert_eq!(store.insert_if_absent("a", at(50)).unwrap(), Inserted);
         assert_eq!(store.insert_if_absent("b", at(150)).unwrap(), Inserted);
@@ -679,7 +660,7 @@ mod tests {
 
     #[test]
     fn extreme_expiries_never_panic() {
-        let clock = TestClock::at(0);
+        let clock = ManualClock::new(at(0));
         let store = MemoryStore::builder().clock(&clock).build();
         let extremes = [f64::MIN, -1e300, -0.5, 0.0, 0.5, 1e19, f64::MAX];
         for (i, &exp) in extremes.iter().enumerate() {
@@ -689,14 +670,14 @@ mod tests {
                 .unwrap();
         }
         for secs in [i64::MIN, -1, 0, i64::MAX] {
-            clock.set(secs);
+            clock.set(at(secs));
             let _ = store.insert_if_absent("y", at(secs)).unwrap();
         }
     }
 
     #[test]
     fn shard_counts() {
-        let clock = TestClock::at(0);
+        let clock = ManualClock::new(at(0));
         assert_eq!(
             MemoryStore::builder()
                 .shards(0)
@@ -735,7 +716,7 @@ mod tests {
         let store = Arc::new(
             MemoryStore::builder()
                 .shards(4)
-                .clock(TestClock::at(0))
+                .clock(ManualClock::new(at(0)))
                 .build(),
         );
         let barrier = Arc::new(Barrier::new(THREADS));
@@ -767,7 +748,7 @@ mod tests {
         let store = Arc::new(
             MemoryStore::builder()
                 .capacity(1_000)
-                .clock(TestClock::at(0))
+                .clock(ManualClock::new(at(0)))
                 .build(),
         );
         let barrier = Arc::new(Barrier::new(THREADS));

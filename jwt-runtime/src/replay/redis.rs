@@ -1,15 +1,26 @@
-//! [`RedisStore`] and [`AsyncRedisStore`]: replay stores on Redis, shared by many servers.
+//! [`RedisStore`] and `AsyncRedisStore`: replay stores on Redis, shared by many servers.
+//!
+//! Features: `redis` is the sync store on one server; `redis-cluster` adds Redis Cluster,
+//! `redis-async` the async store, `redis-cluster-async` the async store on a cluster. Each
+//! pulls only the parts of the `redis` crate (and tokio) it needs.
 
 use core::fmt;
+#[cfg(feature = "redis-async")]
 use core::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+#[cfg(feature = "redis-async")]
+use std::sync::Arc;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+#[cfg(feature = "redis-async")]
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+#[cfg(feature = "redis-cluster")]
 use redis::cluster::{ClusterClient, ClusterClientBuilder, ClusterConfig};
 use redis::{Cmd, ConnectionLike, RedisError, Value};
 
-use super::{AsyncReplayStore, InsertOutcome, ReplayStore, StoreError};
+#[cfg(feature = "redis-async")]
+use super::AsyncReplayStore;
+use super::{InsertOutcome, ReplayStore, StoreError};
 use crate::time::NumericDate;
 
 /// The default key prefix: a consumed `jti` is stored under `jwt:jti:<jti>`.
@@ -28,7 +39,7 @@ const DEFAULT_MAX_IDLE: usize = 64;
 /// until then, which is as good as forever.
 const MAX_EXAT: i64 = 253_402_300_799;
 
-/// Configures a [`RedisStore`] or an [`AsyncRedisStore`].
+/// Configures a [`RedisStore`] or (feature `redis-async`) an `AsyncRedisStore`.
 ///
 /// | setting | default |
 /// | --- | --- |
@@ -50,18 +61,20 @@ pub struct RedisStoreBuilder {
 #[derive(Clone)]
 enum Nodes {
     Single(String),
+    #[cfg(feature = "redis-cluster")]
     Cluster(Vec<String>),
 }
 
 /// Shows no URL: one may carry a password.
 impl fmt::Debug for RedisStoreBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let nodes = match &self.nodes {
-            Nodes::Single(_) => 1,
-            Nodes::Cluster(nodes) => nodes.len(),
+        let (cluster, nodes) = match &self.nodes {
+            Nodes::Single(_) => (false, 1),
+            #[cfg(feature = "redis-cluster")]
+            Nodes::Cluster(nodes) => (true, nodes.len()),
         };
         f.debug_struct("RedisStoreBuilder")
-            .field("cluster", &matches!(self.nodes, Nodes::Cluster(_)))
+            .field("cluster", &cluster)
             .field("nodes", &nodes)
             .field("prefix", &self.prefix)
             .field("timeout", &self.timeout)
@@ -105,6 +118,7 @@ impl RedisStoreBuilder {
             Nodes::Single(url) => {
                 SyncTarget::Single(redis::Client::open(url.as_str()).map_err(StoreError::backend)?)
             }
+            #[cfg(feature = "redis-cluster")]
             Nodes::Cluster(nodes) => SyncTarget::Cluster(Box::new(self.cluster_client(nodes)?)),
         };
         Ok(RedisStore {
@@ -116,14 +130,16 @@ impl RedisStoreBuilder {
         })
     }
 
-    /// The store for async callers, on the tokio runtime it is built in. One multiplexed
-    /// connection (per cluster node) carries every concurrent caller; it reconnects by itself
-    /// after a connection is lost.
+    /// The store for async callers, on the tokio runtime it is built in (feature
+    /// `redis-async`). One multiplexed connection (per cluster node) carries every concurrent
+    /// caller; it reconnects by itself after a connection is lost.
     ///
     /// # Errors
     ///
     /// [`StoreError::Backend`] when called outside a tokio runtime, when a URL is not a valid
-    /// Redis URL, or when a cluster has no node.
+    /// Redis URL, when a cluster has no node, or for a cluster builder when the feature
+    /// `redis-cluster-async` is off.
+    #[cfg(feature = "redis-async")]
     pub fn build_async(self) -> Result<AsyncRedisStore, StoreError> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(StoreError::backend(
@@ -144,11 +160,20 @@ impl RedisStoreBuilder {
                         .map_err(StoreError::backend)?,
                 )
             }
+            #[cfg(feature = "redis-cluster-async")]
             Nodes::Cluster(nodes) => {
                 let client = self.cluster_client(nodes)?;
                 AsyncConnection::Cluster(
                     client.get_pending_async_connection_with_config(self.cluster_config()),
                 )
+            }
+            // Cargo features are additive, so `redis-cluster` with `redis-async` builds; only
+            // `redis-cluster-async` brings the async cluster client.
+            #[cfg(all(feature = "redis-cluster", not(feature = "redis-cluster-async")))]
+            Nodes::Cluster(_) => {
+                return Err(StoreError::backend(
+                    "an async store on a Redis Cluster needs the feature `redis-cluster-async`",
+                ));
             }
         };
         Ok(AsyncRedisStore {
@@ -157,6 +182,7 @@ impl RedisStoreBuilder {
         })
     }
 
+    #[cfg(feature = "redis-cluster")]
     fn cluster_client(&self, nodes: &[String]) -> Result<ClusterClient, StoreError> {
         if nodes.is_empty() {
             return Err(StoreError::backend(
@@ -173,6 +199,7 @@ impl RedisStoreBuilder {
             .map_err(StoreError::backend)
     }
 
+    #[cfg(feature = "redis-cluster-async")]
     fn cluster_config(&self) -> ClusterConfig {
         ClusterConfig::new()
             .set_connection_timeout(self.timeout)
@@ -197,7 +224,8 @@ impl RedisStoreBuilder {
 /// first command have reached Redis before the connection died, the retry finds the id and
 /// reports a replay: the token is rejected, never accepted twice.)
 ///
-/// From async code use [`AsyncRedisStore`], so that a round trip does not block the runtime.
+/// From async code use `AsyncRedisStore` (feature `redis-async`), so that a round trip does
+/// not block the runtime.
 ///
 /// # Configuring Redis
 ///
@@ -239,11 +267,13 @@ pub struct RedisStore {
 
 enum SyncTarget {
     Single(redis::Client),
+    #[cfg(feature = "redis-cluster")]
     Cluster(Box<ClusterClient>),
 }
 
 enum SyncConnection {
     Single(redis::Connection),
+    #[cfg(feature = "redis-cluster")]
     Cluster(Box<redis::cluster::ClusterConnection>),
 }
 
@@ -251,6 +281,7 @@ impl SyncConnection {
     fn as_dyn(&mut self) -> &mut dyn ConnectionLike {
         match self {
             SyncConnection::Single(connection) => connection,
+            #[cfg(feature = "redis-cluster")]
             SyncConnection::Cluster(connection) => &mut **connection,
         }
     }
@@ -272,9 +303,10 @@ impl RedisStore {
         Self::builder_for(Nodes::Single(url.into()))
     }
 
-    /// A builder for a store on a Redis Cluster, reached through any of `nodes` (URLs of
-    /// cluster nodes; the others are discovered). Each id's key lands on the node that owns
-    /// its hash slot; `MOVED` and `ASK` redirections are followed.
+    /// A builder for a store on a Redis Cluster (feature `redis-cluster`), reached through any
+    /// of `nodes` (URLs of cluster nodes; the others are discovered). Each id's key lands on
+    /// the node that owns its hash slot; `MOVED` and `ASK` redirections are followed.
+    #[cfg(feature = "redis-cluster")]
     pub fn cluster_builder<I, S>(nodes: I) -> RedisStoreBuilder
     where
         I: IntoIterator<Item = S>,
@@ -344,6 +376,7 @@ impl RedisStore {
                     .map_err(StoreError::backend)?;
                 SyncConnection::Single(connection)
             }
+            #[cfg(feature = "redis-cluster")]
             SyncTarget::Cluster(client) => {
                 let config = ClusterConfig::new()
                     .set_connection_timeout(self.timeout)
@@ -385,8 +418,13 @@ impl ReplayStore for RedisStore {
 
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cluster = match self.target {
+            SyncTarget::Single(_) => false,
+            #[cfg(feature = "redis-cluster")]
+            SyncTarget::Cluster(_) => true,
+        };
         f.debug_struct("RedisStore")
-            .field("cluster", &matches!(self.target, SyncTarget::Cluster(_)))
+            .field("cluster", &cluster)
             .field("prefix", &String::from_utf8_lossy(&self.prefix))
             .field("timeout", &self.timeout)
             .field("idle", &self.idle().len())
@@ -424,18 +462,22 @@ impl fmt::Debug for RedisStore {
 /// ```
 ///
 /// [`Error::StoreUnavailable`]: crate::Error::StoreUnavailable
+#[cfg(feature = "redis-async")]
 #[derive(Clone)]
 pub struct AsyncRedisStore {
     connection: AsyncConnection,
     prefix: Arc<[u8]>,
 }
 
+#[cfg(feature = "redis-async")]
 #[derive(Clone)]
 enum AsyncConnection {
     Single(ConnectionManager),
+    #[cfg(feature = "redis-cluster-async")]
     Cluster(redis::cluster_async::ClusterConnection),
 }
 
+#[cfg(feature = "redis-async")]
 impl AsyncRedisStore {
     /// A store on one Redis server, with the defaults; see [`RedisStoreBuilder`]. Must be
     /// called inside a tokio runtime.
@@ -461,6 +503,7 @@ impl AsyncRedisStore {
             AsyncConnection::Single(connection) => {
                 command.query_async::<Value>(&mut connection.clone()).await
             }
+            #[cfg(feature = "redis-cluster-async")]
             AsyncConnection::Cluster(connection) => {
                 command.query_async::<Value>(&mut connection.clone()).await
             }
@@ -469,6 +512,7 @@ impl AsyncRedisStore {
     }
 }
 
+#[cfg(feature = "redis-async")]
 impl AsyncReplayStore for AsyncRedisStore {
     fn insert_if_absent(
         &self,
@@ -480,13 +524,16 @@ impl AsyncReplayStore for AsyncRedisStore {
     }
 }
 
+#[cfg(feature = "redis-async")]
 impl fmt::Debug for AsyncRedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cluster = match self.connection {
+            AsyncConnection::Single(_) => false,
+            #[cfg(feature = "redis-cluster-async")]
+            AsyncConnection::Cluster(_) => true,
+        };
         f.debug_struct("AsyncRedisStore")
-            .field(
-                "cluster",
-                &matches!(self.connection, AsyncConnection::Cluster(_)),
-            )
+            .field("cluster", &cluster)
             .field("prefix", &String::from_utf8_lossy(&self.prefix))
             .finish_non_exhaustive()
     }
@@ -619,12 +666,14 @@ mod tests {
     fn invalid_urls_are_errors() {
         assert!(RedisStore::open("not a url").is_err());
         assert!(RedisStore::open("http://127.0.0.1/").is_err());
+        #[cfg(feature = "redis-cluster")]
         assert!(
             RedisStore::cluster_builder(Vec::<String>::new())
                 .build()
                 .is_err()
         );
         // Outside a tokio runtime the async store refuses to be built (no panic).
+        #[cfg(feature = "redis-async")]
         assert!(
             RedisStore::builder("redis://127.0.0.1/")
                 .build_async()
