@@ -5,9 +5,6 @@
 //! whole test, the validation time `now`, and `stored_ids`, which counts the ids the store
 //! holds (`MemoryStore::len`, Redis's `DBSIZE`). Tokens expire at `now + LIFETIME`.
 
-// Each test file includes this module; the Redis suite has no use for some helpers.
-#![allow(dead_code)]
-
 use std::sync::{Arc, Barrier};
 
 use jwt_runtime::replay::{AsyncReplayStore, ReplayStore};

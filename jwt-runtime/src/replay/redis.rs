@@ -681,6 +681,26 @@ mod tests {
         );
     }
 
+    /// `redis-cluster` with `redis-async` but without `redis-cluster-async`: the async
+    /// cluster store is refused with an error naming the feature, not a panic.
+    #[cfg(all(
+        feature = "redis-cluster",
+        feature = "redis-async",
+        not(feature = "redis-cluster-async")
+    ))]
+    #[test]
+    fn an_async_cluster_store_needs_its_feature() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let error = runtime
+            .block_on(async {
+                RedisStore::cluster_builder(["redis://127.0.0.1:7000/"]).build_async()
+            })
+            .unwrap_err();
+        assert!(error.to_string().contains("redis-cluster-async"), "{error}");
+    }
+
     #[test]
     fn unreachable_redis_fails_closed() {
         // Port 1 on loopback: nothing listens there (connection refused).
