@@ -111,8 +111,26 @@ pub fn inspect(token: &str, now: NumericDate) -> Result<Inspection, CliError> {
             .alg()
             .and_then(Alg::from_name)
             .unwrap_or(Alg::Hs256);
-        if let Some(error) = with_family!(alg, header_rules(&header_alone, now))? {
+        let mut probe = header_alone;
+        // `alg` is checked before `crit`, and `crit` before `typ`: a refused one is replaced
+        // (or removed) in a re-encoded header, so that the next rule is checked too.
+        for _ in 0..3 {
+            let Some(error) = with_family!(alg, header_rules(&probe, now))? else {
+                break;
+            };
             inspection.add(&error);
+            let repaired = match (&error, &inspection.header) {
+                (
+                    Error::Algorithm { .. } | Error::Crit,
+                    Some(Part {
+                        view: View::Json(Json::Object(members)),
+                        ..
+                    }),
+                ) => repair(members, alg, &error),
+                _ => None,
+            };
+            let Some(header) = repaired else { break };
+            probe = format!("{header}.{EMPTY_PAYLOAD}.{signature}");
         }
         let payload_alone = format!("{PLAIN_HEADER}.{payload}.{signature}");
         match dangerous::peek::<crate::alg::AnyHs256>(&payload_alone) {
@@ -138,6 +156,22 @@ fn header_rules<F: Family>(token: &str, now: NumericDate) -> Result<Option<Error
         Err(error) if error.is_claims_error() => None,
         Err(error) => Some(error),
     })
+}
+
+/// The header with `alg` set to `alg` and, after a `crit` error, without `crit`; base64url.
+fn repair(members: &[(String, Json)], alg: Alg, error: &Error) -> Option<String> {
+    let mut members: Vec<(String, Json)> = members
+        .iter()
+        .filter(|(name, _)| !(matches!(error, Error::Crit) && name == "crit"))
+        .cloned()
+        .collect();
+    match members.iter_mut().find(|(name, _)| name == "alg") {
+        Some((_, value)) => *value = Json::String(alg.name().to_owned()),
+        None => members.insert(0, ("alg".to_owned(), Json::String(alg.name().to_owned()))),
+    }
+    Some(jwt_runtime::base64url::encode(
+        Json::Object(members).to_compact().as_bytes(),
+    ))
 }
 
 impl Inspection {
