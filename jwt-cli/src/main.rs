@@ -24,8 +24,10 @@ use crate::exit::{CliError, Exit};
 use crate::input::{Inputs, KeyFormat};
 use crate::style::{ColorChoice, Style};
 
-const EXIT_CODES: &str = "\
-Exit codes:
+/// The exit-code table, shown by `--help` (one text for every command).
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
   0   success: the token is valid (verify), strict decoding found nothing (decode)
   1   other failure
   2   usage error (bad option, bad --claims, standard input used twice)
@@ -35,7 +37,23 @@ Exit codes:
   11  header refused (alg, crit, typ, kid)
   12  signature does not verify
   13  time claim failed (expired, not yet valid, issued in the future)
-  14  other claim failed (iss, aud, sub, a mistyped claim)";
+  14  other claim failed (iss, aud, sub, a mistyped claim)"
+    };
+}
+
+const EXIT_CODES: &str = exit_codes!();
+
+const EXAMPLES_AND_EXIT_CODES: &str = concat!(
+    "\
+Examples:
+  jwt decode eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2ln   # show a token, unverified
+  jwt keygen --out key.b64                                # a new key, readable by you only
+  jwt encode --key @key.b64 --claims '{\"sub\":\"ada\"}' --exp 15m --iat > token.jwt
+  jwt verify @token.jwt --key @key.b64 --aud api
+
+",
+    exit_codes!()
+);
 
 /// Decode, verify and sign HMAC JSON Web Tokens with jwt-runtime's strict decoder.
 ///
@@ -45,13 +63,13 @@ Exit codes:
 /// Only HS256, HS384 and HS512 exist: the library has no public-key algorithms (RS*, PS*,
 /// ES*, EdDSA) and no JWKS support yet, so neither does this tool.
 #[derive(Debug, Parser)]
-#[command(name = "jwt", version, after_long_help = EXIT_CODES)]
+#[command(name = "jwt", version, after_long_help = EXAMPLES_AND_EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 
     /// When to colour output.
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, display_order = 100)]
     color: ColorChoice,
 
     /// "Now" in seconds since the epoch instead of the system clock, to replay a decision.
@@ -168,7 +186,10 @@ enum Command {
         out: Option<PathBuf>,
     },
 
-    /// Print a shell completion script, e.g. `jwt completions bash > ~/.local/share/bash-completion/completions/jwt`.
+    /// Print a shell completion script.
+    ///
+    /// For example `jwt completions bash > ~/.local/share/bash-completion/completions/jwt`,
+    /// or `jwt completions zsh > ~/.zfunc/_jwt`.
     Completions {
         /// The shell.
         #[arg(value_enum)]
@@ -338,8 +359,13 @@ fn print(text: &str) -> Result<(), CliError> {
 
 fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .map_err(|error| CliError::new(Exit::Io, format!("cannot write the output: {error}")))
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        // The reader has gone (`jwt completions bash | head`): nothing left to say.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(CliError::new(
+            Exit::Io,
+            format!("cannot write the output: {error}"),
+        )),
+        Ok(()) => Ok(()),
+    }
 }
