@@ -213,9 +213,12 @@ struct KeyArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let style = Style::for_stdout(cli.color);
-    let now = cli
-        .now
-        .map_or_else(|| SystemClock.now(), NumericDate::from_secs);
+    // Read only by the commands that use "now": `--help`, `keygen` and `completions` never
+    // touch the clock.
+    let now = || {
+        cli.now
+            .map_or_else(|| SystemClock.now(), NumericDate::from_secs)
+    };
     match run(cli.command, now, &style) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -228,11 +231,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command, now: NumericDate, style: &Style) -> Result<(), CliError> {
+fn run(command: Command, now: impl Fn() -> NumericDate, style: &Style) -> Result<(), CliError> {
     let mut inputs = Inputs::default();
     match command {
         Command::Decode { token, json } => {
             let token = inputs.token(&token)?;
+            let now = now();
             let inspection = inspect::inspect(&token, now)?;
             let shown = if json {
                 render::decode_json(&inspection)
@@ -256,6 +260,7 @@ fn run(command: Command, now: NumericDate, style: &Style) -> Result<(), CliError
         } => {
             let token = inputs.token(&token)?;
             let key_bytes = inputs.key(&key.key, key.key_format)?;
+            let now = now();
             let checks = sign::Checks {
                 issuer: iss,
                 audience: aud,
@@ -298,6 +303,7 @@ fn run(command: Command, now: NumericDate, style: &Style) -> Result<(), CliError
                 jti,
                 kid,
             };
+            let now = now();
             let payload = sign::payload(&claims, &additions, now)?;
             let token = with_family!(
                 alg,
