@@ -38,7 +38,7 @@ impl Style {
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.enabled {
+        if self.enabled && !text.is_empty() {
             format!("\u{1b}[{code}m{text}\u{1b}[0m")
         } else {
             text.to_owned()

@@ -387,6 +387,45 @@ fn decode_labels_unverified_and_shows_times_in_utc_and_relative() {
     );
 }
 
+/// Colour follows the terminal and `NO_COLOR`. `script` (util-linux) gives the binary a
+/// pseudo-terminal as its standard output.
+#[test]
+fn colour_only_on_a_terminal_without_no_color() {
+    let token = signed(HS256_HEADER, r#"{"exp":1700000000}"#);
+    let command = format!("{} decode {token} --now {NOW}", env!("CARGO_BIN_EXE_jwt"));
+    let on_terminal = |no_color: Option<&str>| {
+        let mut script = Command::new("script");
+        script.args(["-qec", &command, "/dev/null"]);
+        script.env_remove("NO_COLOR");
+        if let Some(value) = no_color {
+            script.env("NO_COLOR", value);
+        }
+        script.stdin(Stdio::null()).output()
+    };
+    let Ok(coloured) = on_terminal(None) else {
+        eprintln!("SKIPPED colour_only_on_a_terminal_without_no_color: `script` is not installed");
+        return;
+    };
+    let coloured = String::from_utf8_lossy(&coloured.stdout).into_owned();
+    assert!(
+        coloured.contains("\u{1b}[1;33mUNVERIFIED\u{1b}[0m"),
+        "{coloured:?}"
+    );
+    assert!(
+        coloured.contains("\u{1b}[1;31mexpired 5m ago"),
+        "{coloured:?}"
+    );
+    let plain = on_terminal(Some("1")).unwrap();
+    let plain = String::from_utf8_lossy(&plain.stdout).into_owned();
+    assert!(
+        plain.contains("UNVERIFIED") && !plain.contains('\u{1b}'),
+        "{plain:?}"
+    );
+    // An empty NO_COLOR is unset (no-color.org).
+    let empty = on_terminal(Some("")).unwrap();
+    assert!(String::from_utf8_lossy(&empty.stdout).contains('\u{1b}'));
+}
+
 #[test]
 fn decode_reads_standard_input_and_files() {
     let token = signed(HS256_HEADER, r#"{"sub":"ada"}"#);
