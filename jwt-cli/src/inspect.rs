@@ -126,7 +126,7 @@ pub fn inspect(token: &str, now: NumericDate) -> Result<Inspection, CliError> {
                         view: View::Json(Json::Object(members)),
                         ..
                     }),
-                ) => repair(members, alg, &error),
+                ) => Some(repair(members, alg, &error)),
                 _ => None,
             };
             let Some(header) = repaired else { break };
@@ -159,7 +159,7 @@ fn header_rules<F: Family>(token: &str, now: NumericDate) -> Result<Option<Error
 }
 
 /// The header with `alg` set to `alg` and, after a `crit` error, without `crit`; base64url.
-fn repair(members: &[(String, Json)], alg: Alg, error: &Error) -> Option<String> {
+fn repair(members: &[(String, Json)], alg: Alg, error: &Error) -> String {
     let mut members: Vec<(String, Json)> = members
         .iter()
         .filter(|(name, _)| !(matches!(error, Error::Crit) && name == "crit"))
@@ -169,9 +169,7 @@ fn repair(members: &[(String, Json)], alg: Alg, error: &Error) -> Option<String>
         Some((_, value)) => *value = Json::String(alg.name().to_owned()),
         None => members.insert(0, ("alg".to_owned(), Json::String(alg.name().to_owned()))),
     }
-    Some(jwt_runtime::base64url::encode(
-        Json::Object(members).to_compact().as_bytes(),
-    ))
+    jwt_runtime::base64url::encode(Json::Object(members).to_compact().as_bytes())
 }
 
 impl Inspection {
