@@ -113,9 +113,11 @@ impl From<jwt_runtime::KeyError> for CliError {
                 "keys are read as base64url (as `jwt keygen` prints them); \
                  pass `--key-format raw` to use the key's bytes as they are",
             ),
-            jwt_runtime::KeyError::TooShort { .. } => {
-                Some("generate a key of the right length with `jwt keygen --alg ...`")
-            }
+            jwt_runtime::KeyError::TooShort { .. } => Some(
+                "the library refuses keys shorter than the hash output, so a token signed \
+                     with a shorter one cannot be verified; `jwt keygen --alg ...` makes a key \
+                     of the right length",
+            ),
             _ => None,
         };
         let error = CliError::new(Exit::Key, error.to_string());

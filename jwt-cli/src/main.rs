@@ -63,7 +63,12 @@ Examples:
 /// Only HS256, HS384 and HS512 exist: the library has no public-key algorithms (RS*, PS*,
 /// ES*, EdDSA) and no JWKS support yet, so neither does this tool.
 #[derive(Debug, Parser)]
-#[command(name = "jwt", version, after_long_help = EXAMPLES_AND_EXIT_CODES)]
+#[command(
+    name = "jwt",
+    version,
+    arg_required_else_help = true,
+    after_long_help = EXAMPLES_AND_EXIT_CODES
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

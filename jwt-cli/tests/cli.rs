@@ -797,6 +797,12 @@ fn keygen_writes_a_private_file_once() {
 
 #[test]
 fn every_command_has_help_and_completions_exist() {
+    let run = jwt_with_input(&[], None);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("Commands:"),
+        "no arguments show the help"
+    );
     let run = jwt_with_input(&["--help"], None);
     assert_eq!(run.code, 0);
     assert!(
