@@ -1,9 +1,7 @@
 //! The three HMAC algorithms, each with a claims type that reads any payload.
 
-use hmac::{Hmac, KeyInit, Mac};
 use jwt_runtime::replay::Reusable;
 use jwt_runtime::{Claims, DecodeClaims, Hs256, Hs384, Hs512};
-use sha2::{Sha256, Sha384, Sha512};
 
 /// `--alg`: the algorithms the library implements. Public-key algorithms (RS*, PS*, ES*,
 /// EdDSA) do not exist in it yet, so they cannot be chosen here.
@@ -49,13 +47,12 @@ impl Alg {
     }
 }
 
-/// An algorithm's types: the library's marker, a claims type, and the HMAC.
+/// An algorithm's types: the library's marker and a claims type.
 pub trait Family {
-    type Algorithm: jwt_runtime::Algorithm;
+    type Algorithm: jwt_runtime::HmacAlgorithm;
     /// A claims type with no fields: it accepts any payload, and the library still validates
     /// every registered claim the token carries (`exp`, `nbf`, `iat`, `iss`, `aud`, `sub`).
     type Claims: for<'de> DecodeClaims<'de> + Claims<Algorithm = Self::Algorithm, Replay = Reusable>;
-    type Mac: Mac + KeyInit;
 }
 
 /// Any HS256 payload.
@@ -80,19 +77,16 @@ pub struct Hs512Family;
 impl Family for Hs256Family {
     type Algorithm = Hs256;
     type Claims = AnyHs256;
-    type Mac = Hmac<Sha256>;
 }
 
 impl Family for Hs384Family {
     type Algorithm = Hs384;
     type Claims = AnyHs384;
-    type Mac = Hmac<Sha384>;
 }
 
 impl Family for Hs512Family {
     type Algorithm = Hs512;
     type Claims = AnyHs512;
-    type Mac = Hmac<Sha512>;
 }
 
 /// Calls `$function::<Family>($args)` for the family of `$alg`.

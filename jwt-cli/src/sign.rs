@@ -1,15 +1,13 @@
 //! `jwt encode` and `jwt verify` on the library's key and validation types.
 //!
-//! Encoding an arbitrary JSON payload is the one step the library's public API has no call
-//! for (it signs only `#[derive(Claims)]` types, whose members are fixed at compile time), so
-//! the HMAC is computed here, with the same `hmac` and `sha2` crates the library uses. Every
-//! token made here is then decoded by the library before it is printed: what `jwt encode`
-//! prints, the library accepts.
+//! `#[derive(Claims)]` types have their members fixed at compile time, so an arbitrary JSON
+//! payload is signed through the key's own [`TokenSigner`], the step the library's encoder
+//! uses. Every token made here is then decoded by the library before it is printed: what
+//! `jwt encode` prints, the library accepts.
 
 use std::time::Duration;
 
-use hmac::Mac as _;
-use jwt_runtime::{Error, FixedClock, HmacKey, NumericDate, Validation, base64url};
+use jwt_runtime::{Error, FixedClock, HmacKey, NumericDate, TokenSigner, Validation, base64url};
 
 use crate::alg::Family;
 use crate::exit::{CliError, Exit};
@@ -126,13 +124,11 @@ pub fn encode<F: Family>(
     let mut token = base64url::encode(Json::Object(header).to_compact().as_bytes());
     token.push('.');
     base64url::encode_into(payload.to_compact().as_bytes(), &mut token);
-    let mac = <F::Mac as hmac::KeyInit>::new_from_slice(key_bytes)
-        .map_err(|_| CliError::new(Exit::Key, "the HMAC refused the key"))?
-        .chain_update(token.as_bytes())
-        .finalize()
-        .into_bytes();
+    let mut signature = vec![0; key.signature_len()];
+    key.sign_into(token.as_bytes(), &mut signature)
+        .map_err(|error| CliError::new(Exit::Key, error.to_string()))?;
     token.push('.');
-    base64url::encode_into(&mac, &mut token);
+    base64url::encode_into(&signature, &mut token);
 
     // Times, issuer and audience depend on who verifies and when; anything else the library
     // refuses (a mistyped `exp`, an overlong `jti`, a payload over the length limit) would

@@ -32,7 +32,6 @@ macro_rules! hmac_algorithm {
         pub struct $name;
 
         impl sealed::Sealed for $name {}
-        impl sealed::Sealed for HmacKey<$name> {}
 
         impl Algorithm for $name {
             const NAME: &'static str = $alg;
@@ -246,10 +245,9 @@ impl<A: HmacAlgorithm> VerifyingKeys<A> for KeySet<A> {
     }
 }
 
-impl<A: HmacAlgorithm> TokenSigner for HmacKey<A>
-where
-    HmacKey<A>: sealed::Sealed,
-{
+impl<A: HmacAlgorithm> sealed::Sealed for HmacKey<A> {}
+
+impl<A: HmacAlgorithm> TokenSigner for HmacKey<A> {
     fn signature_len(&self) -> usize {
         A::MAC_LEN
     }
@@ -276,10 +274,7 @@ where
     }
 }
 
-impl<A: HmacAlgorithm> SignatureVerifier for HmacKey<A>
-where
-    HmacKey<A>: sealed::Sealed,
-{
+impl<A: HmacAlgorithm> SignatureVerifier for HmacKey<A> {
     fn signature_len(&self) -> usize {
         A::MAC_LEN
     }
