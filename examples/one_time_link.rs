@@ -10,9 +10,8 @@
 //! `--redis`, two stores stand for two servers behind a load balancer: the link used on one
 //! is rejected by the other.
 
-use std::hash::{BuildHasher, RandomState};
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use jwt_runtime::replay::{MemoryStore, RedisStore, ReplayStore};
 use jwt_runtime::{Claims, Error, HmacKey, Hs256, NumericDate, Validation};
@@ -54,8 +53,9 @@ fn run(redis_url: Option<&str>) -> Result<(), Box<dyn std::error::Error>> {
     // The issuing side: mint a link valid for 15 minutes, with a fresh unique id.
     let link = ResetLink {
         sub: "ada@example.com".into(),
-        exp: NumericDate::from_system_time(SystemTime::now()) + Duration::from_secs(15 * 60),
-        jti: unique_id(),
+        exp: NumericDate::now() + Duration::from_secs(15 * 60),
+        // 128 random bits, base64url: unique, and unguessable so nobody can burn it first.
+        jti: jwt_runtime::random_token_id()?,
     };
     let token = link.encode(&key)?;
     println!("reset link: https://example.com/reset?token={token}\n");
@@ -89,12 +89,4 @@ fn run(redis_url: Option<&str>) -> Result<(), Box<dyn std::error::Error>> {
         Err(other) => return Err(other.into()),
     }
     Ok(())
-}
-
-/// A unique id for the `jti`, 128 random bits in hex. Any unique string will do (a UUID v4 is
-/// common); it need not be secret, as the signature protects it.
-fn unique_id() -> String {
-    let high = RandomState::new().hash_one(SystemTime::now());
-    let low = RandomState::new().hash_one(std::process::id());
-    format!("{high:016x}{low:016x}")
 }

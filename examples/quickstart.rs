@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use jwt_runtime::{Claims, Clock, HmacKey, Hs256, NumericDate, SystemClock, Validation};
+use jwt_runtime::{Claims, HmacKey, Hs256, NumericDate, Validation, Validity};
 
 /// The claims of a session token, declared once.
 #[derive(Claims, Debug)]
@@ -31,12 +31,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(secret) => HmacKey::<Hs256>::from_base64url(&secret)?,
         Err(_) => HmacKey::<Hs256>::generate()?,
     };
-    let now = SystemClock.now();
+    // Issued now, valid for 15 minutes.
+    let validity = Validity::from_now(Duration::from_secs(15 * 60));
+    let now = validity.issued_at;
 
     let session = Session {
         sub: "user-42".into(),
-        expires_at: now + Duration::from_secs(15 * 60),
-        issued_at: now,
+        expires_at: validity.expires_at,
+        issued_at: validity.issued_at,
         name: "Ada Lovelace".into(),
         roles: vec!["admin".into()],
     };

@@ -44,7 +44,7 @@ use axum::{Json, Router};
 use jwt_runtime::http::axum::{Bearer, BearerRejection, Verifier};
 use jwt_runtime::http::{Realm, Rejection};
 use jwt_runtime::replay::RedisStore;
-use jwt_runtime::{Claims, Clock, HmacKey, Hs256, NumericDate, SystemClock};
+use jwt_runtime::{Claims, HmacKey, Hs256, NumericDate};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -284,7 +284,7 @@ fn error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 fn now() -> NumericDate {
-    SystemClock.now()
+    NumericDate::now()
 }
 
 async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Response {
@@ -372,9 +372,8 @@ async fn issue_action_token(
     State(state): State<AppState>,
     Bearer(session): Bearer<Session>,
 ) -> Response {
-    let jti = match HmacKey::<Hs256>::generate_base64url() {
-        // 32 random bytes, base64url: a unique id.
-        Ok(random) => random.to_string(),
+    let jti = match jwt_runtime::random_token_id() {
+        Ok(id) => id,
         Err(_) => {
             return error(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::NumericDate;
 
@@ -23,7 +23,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> NumericDate {
-        NumericDate::from_secs(NumericDate::from_system_time(SystemTime::now()).as_secs())
+        NumericDate::now()
     }
 }
 

@@ -49,6 +49,9 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+mod token_response;
+
+pub use self::token_response::TokenResponse;
 
 use core::fmt;
 

@@ -70,6 +70,7 @@ mod pipeline;
 pub mod replay;
 mod schema;
 mod time;
+mod token_id;
 mod validation;
 
 #[doc(hidden)]
@@ -84,7 +85,8 @@ pub use crate::error::{Error, KeyError, Malformed, Segment};
 pub use crate::header::Header;
 pub use crate::hmac::{HmacAlgorithm, HmacKey, Hs256, Hs384, Hs512, KeySet};
 pub use crate::key::{MAX_KEY_ID_LEN, SigningKey, VerifyingKeys};
-pub use crate::time::{NumericDate, TimeClaim};
+pub use crate::time::{NumericDate, TimeClaim, Validity};
+pub use crate::token_id::{RandomnessUnavailable, TOKEN_ID_BYTES, random_token_id};
 pub use crate::validation::{DEFAULT_MAX_TOKEN_LEN, MAX_JTI_LEN, Validation};
 
 /// Derives [`Claims`] for a struct with named fields; see the crate documentation and the

@@ -44,6 +44,15 @@ impl NumericDate {
         NumericDate(secs as f64)
     }
 
+    /// The operating system's wall clock now, in whole seconds: for issuing tokens.
+    ///
+    /// Validation never calls it: it reads the [`Clock`](crate::Clock) it was given
+    /// ([`SystemClock`](crate::SystemClock) by default, which reads the same time).
+    #[must_use]
+    pub fn now() -> Self {
+        NumericDate::from_secs(NumericDate::from_system_time(SystemTime::now()).as_secs())
+    }
+
     /// Seconds since the epoch with a fraction; `None` for NaN and infinities.
     #[must_use]
     pub fn from_f64(secs: f64) -> Option<Self> {
@@ -234,6 +243,45 @@ impl Visitor<'_> for NumericDateVisitor {
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<NumericDate, E> {
         NumericDate::from_f64(value)
             .ok_or_else(|| E::invalid_value(de::Unexpected::Float(value), &self))
+    }
+}
+
+/// The `iat` and `exp` of a token issued at one instant for a lifetime: "valid for 15
+/// minutes" without arithmetic at every call site.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use jwt_runtime::{NumericDate, Validity};
+///
+/// // Issuing in a service: `Validity::from_now(Duration::from_secs(15 * 60))`.
+/// let validity = Validity::starting_at(NumericDate::from_secs(1_000), Duration::from_secs(900));
+/// assert_eq!(validity.issued_at.as_secs(), 1_000);
+/// assert_eq!(validity.expires_at.as_secs(), 1_900);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    /// The issue instant, for `iat`.
+    pub issued_at: NumericDate,
+    /// The issue instant plus the lifetime, for `exp` (saturating, never overflowing).
+    pub expires_at: NumericDate,
+}
+
+impl Validity {
+    /// Issued now ([`NumericDate::now`]), valid for `lifetime`.
+    #[must_use]
+    pub fn from_now(lifetime: Duration) -> Self {
+        Self::starting_at(NumericDate::now(), lifetime)
+    }
+
+    /// Issued at `issued_at` (e.g. a [`Clock`](crate::Clock)'s now), valid for `lifetime`.
+    #[must_use]
+    pub fn starting_at(issued_at: NumericDate, lifetime: Duration) -> Self {
+        Validity {
+            issued_at,
+            expires_at: issued_at.saturating_add(lifetime),
+        }
     }
 }
 
