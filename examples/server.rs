@@ -209,7 +209,7 @@ pub async fn app(config: &Config) -> Result<Router, Box<dyn StdError + Send + Sy
             HmacKey::generate()?
         }
     };
-    let mut verifier = Verifier::new(key.clone()).realm(Realm::new(ISSUER)?);
+    let mut verifier = Verifier::new(key.clone()).realm(Realm::from_static(ISSUER));
     if let Some(url) = &config.redis {
         let store = RedisStore::builder(url.as_str())
             .key_prefix("jwt-suite-example:jti:")
@@ -360,10 +360,9 @@ async fn admin(
     Bearer(session): Bearer<Session>,
 ) -> Result<Json<Value>, BearerRejection> {
     if !session.roles.iter().any(|role| role == "admin") {
-        // "admin" is a valid scope token; without it the challenge would just omit `scope`.
-        let rejection = Rejection::insufficient_scope();
-        let rejection = rejection.clone().with_scope("admin").unwrap_or(rejection);
-        return Err(state.verifier.reject(rejection));
+        return Err(state
+            .verifier
+            .reject(Rejection::insufficient_scope_for("admin")));
     }
     Ok(Json(json!({ "admin": true, "sub": session.sub })))
 }

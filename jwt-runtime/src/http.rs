@@ -54,6 +54,7 @@ mod token_response;
 pub use self::token_response::TokenResponse;
 
 use core::fmt;
+use std::borrow::Cow;
 
 use crate::error::Error;
 
@@ -274,7 +275,7 @@ impl fmt::Display for ErrorCode {
 ///
 /// Checked once, at construction, so that building a challenge never fails.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Realm(Box<str>);
+pub struct Realm(Cow<'static, str>);
 
 impl Realm {
     /// A realm.
@@ -287,7 +288,25 @@ impl Realm {
     pub fn new(realm: impl Into<String>) -> Result<Self, InvalidChallengeText> {
         let realm = realm.into();
         check_quoted_text(&realm, false)?;
-        Ok(Realm(realm.into_boxed_str()))
+        Ok(Realm(Cow::Owned(realm)))
+    }
+
+    /// A realm written in the program, checked as [`Realm::new`] checks run-time text but
+    /// without a `Result`. In a constant (`const REALM: Realm = Realm::from_static("api");`)
+    /// an invalid realm is a compile error.
+    ///
+    /// # Panics
+    ///
+    /// When `realm` is not 1 to 256 printable ASCII characters without `"` and `\`: a
+    /// mistake in the program's text, never in its input. Use [`Realm::new`] for text read
+    /// at run time.
+    #[must_use]
+    pub const fn from_static(realm: &'static str) -> Self {
+        assert!(
+            quoted_text_ok(realm, false),
+            "a realm is 1 to 256 printable ASCII characters without `\"` or `\\`"
+        );
+        Realm(Cow::Borrowed(realm))
     }
 
     /// The realm's text.
@@ -318,22 +337,41 @@ impl fmt::Display for InvalidChallengeText {
 
 impl std::error::Error for InvalidChallengeText {}
 
+const INSUFFICIENT_SCOPE_DESCRIPTION: &str = "the token does not grant access to this resource";
+
 /// The longest realm or scope accepted, in bytes.
 const MAX_CHALLENGE_TEXT_LEN: usize = 256;
 
 /// `%x20-21 / %x23-5B / %x5D-7E` (no space for a scope token, which `scope` separates by
 /// single spaces).
 fn check_quoted_text(text: &str, is_scope: bool) -> Result<(), InvalidChallengeText> {
-    let allowed = |byte: u8| matches!(byte, 0x20..=0x7e) && byte != b'"' && byte != b'\\';
-    let ok = !text.is_empty()
-        && text.len() <= MAX_CHALLENGE_TEXT_LEN
-        && text.bytes().all(allowed)
-        && (!is_scope || text.split(' ').all(|token| !token.is_empty()));
-    if ok {
+    if quoted_text_ok(text, is_scope) {
         Ok(())
     } else {
         Err(InvalidChallengeText)
     }
+}
+
+/// The rule of [`check_quoted_text`], as a `const fn` so that literals can be checked at
+/// compile time. A scope is tokens separated by single spaces: no leading, trailing or
+/// doubled space.
+const fn quoted_text_ok(text: &str, is_scope: bool) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_CHALLENGE_TEXT_LEN {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if !matches!(byte, 0x20..=0x7e) || byte == b'"' || byte == b'\\' {
+            return false;
+        }
+        if is_scope && byte == b' ' && (i == 0 || i + 1 == bytes.len() || bytes[i - 1] == b' ') {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// How an HTTP service answers a request that did not authenticate: the status code, the
@@ -347,7 +385,7 @@ pub struct Rejection {
     status: u16,
     code: Option<ErrorCode>,
     description: Option<&'static str>,
-    scope: Option<Box<str>>,
+    scope: Option<Cow<'static, str>>,
 }
 
 impl Rejection {
@@ -383,7 +421,7 @@ impl Rejection {
         Rejection {
             status: 403,
             code: Some(ErrorCode::InsufficientScope),
-            description: Some("the token does not grant access to this resource"),
+            description: Some(INSUFFICIENT_SCOPE_DESCRIPTION),
             scope: None,
         }
     }
@@ -397,8 +435,41 @@ impl Rejection {
     /// `scope-token`s separated by single spaces.
     pub fn with_scope(mut self, scope: &str) -> Result<Self, InvalidChallengeText> {
         check_quoted_text(scope, true)?;
-        self.scope = Some(scope.into());
+        self.scope = Some(Cow::Owned(scope.to_owned()));
         Ok(self)
+    }
+
+    /// [`Rejection::insufficient_scope`] naming a scope written in the program, without a
+    /// `Result`. In a constant (`const NEEDS_ADMIN: Rejection =
+    /// Rejection::insufficient_scope_for("admin");`) an invalid scope is a compile error.
+    ///
+    /// # Panics
+    ///
+    /// When `scope` is not 1 to 256 characters of RFC 6750 `scope-token`s separated by single
+    /// spaces: a mistake in the program's text, never in its input. Use
+    /// [`Rejection::with_scope`] for text read at run time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use jwt_runtime::http::Rejection;
+    ///
+    /// const NEEDS_ADMIN: Rejection = Rejection::insufficient_scope_for("admin");
+    /// assert_eq!(NEEDS_ADMIN, Rejection::insufficient_scope().with_scope("admin")?);
+    /// # Ok::<(), jwt_runtime::http::InvalidChallengeText>(())
+    /// ```
+    #[must_use]
+    pub const fn insufficient_scope_for(scope: &'static str) -> Self {
+        assert!(
+            quoted_text_ok(scope, true),
+            "a scope is RFC 6750 scope-tokens separated by single spaces, 1 to 256 characters"
+        );
+        Rejection {
+            status: 403,
+            code: Some(ErrorCode::InsufficientScope),
+            description: Some(INSUFFICIENT_SCOPE_DESCRIPTION),
+            scope: Some(Cow::Borrowed(scope)),
+        }
     }
 
     /// The HTTP status code: 400, 401 or 403, or 503 / 500 for the server-side errors.
@@ -861,6 +932,29 @@ mod tests {
                 Err(InvalidChallengeText),
                 "{bad:?}"
             );
+        }
+    }
+
+    #[test]
+    fn literal_constructors_agree_with_the_checked_ones() {
+        const REALM: Realm = Realm::from_static("api.example.com");
+        const NEEDS: Rejection = Rejection::insufficient_scope_for("read write");
+        assert_eq!(REALM, Realm::new("api.example.com").unwrap());
+        assert_eq!(
+            NEEDS,
+            Rejection::insufficient_scope()
+                .with_scope("read write")
+                .unwrap()
+        );
+        for bad in ["", "a\"b", "a\\b", "é", " read", "read  write", "read "] {
+            let scope_ok = std::panic::catch_unwind(|| Rejection::insufficient_scope_for(bad));
+            assert_eq!(
+                scope_ok.is_ok(),
+                Rejection::insufficient_scope().with_scope(bad).is_ok(),
+                "{bad:?}"
+            );
+            let realm_ok = std::panic::catch_unwind(|| Realm::from_static(bad));
+            assert_eq!(realm_ok.is_ok(), Realm::new(bad).is_ok(), "{bad:?}");
         }
     }
 }
