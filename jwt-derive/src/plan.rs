@@ -1,0 +1,138 @@
+//! The typed plan expansion works from: what each field is (its claim kind) and the ops
+//! expression of its claim type, computed once per field.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned as _;
+
+use crate::ast::{self, Field, Input};
+use crate::attr::{Algorithm, Registered};
+
+/// How a field's value is written, read and validated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `exp`, `nbf`, `iat`: through `TimeOps`.
+    Time,
+    /// `aud`: through `AudienceOps`.
+    Audience,
+    /// `iss`, `sub`, `jti`: through `StringOps`.
+    String,
+    /// Any other claim: through the type's `Serialize` and `Deserialize`.
+    Custom,
+    /// `#[claim(skip)]`: not in the token, `Default` on decode.
+    Skipped,
+}
+
+/// One field of the plan.
+pub struct FieldPlan<'a> {
+    pub field: &'a Field<'a>,
+    pub kind: Kind,
+    /// The claim type's ops (`time_ops::<T>()`, ...), spanned on the field type so that a
+    /// wrong type gives one error there however many places use it. `None` for `Custom` and
+    /// `Skipped`.
+    pub ops: Option<TokenStream>,
+    /// `Cow<'a, str>` with `'a` not `'static`: decoded borrowed from the payload.
+    pub borrowing_cow: bool,
+    /// A `&'static` inside the type (already reported): the field cannot be decoded.
+    pub undecodable: bool,
+}
+
+/// The whole plan.
+pub struct Plan<'a> {
+    pub input: &'a Input<'a>,
+    /// The path of `jwt_runtime` in generated code.
+    pub krate: &'a syn::Path,
+    pub fields: Vec<FieldPlan<'a>>,
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(input: &'a Input<'a>) -> Plan<'a> {
+        let krate = &input.container.krate;
+        let fields = input
+            .fields
+            .iter()
+            .map(|field| FieldPlan::new(krate, field))
+            .collect();
+        Plan {
+            input,
+            krate,
+            fields,
+        }
+    }
+
+    /// `type Algorithm = ...;` of the impl.
+    pub fn algorithm(&self) -> TokenStream {
+        algorithm(self.krate, self.input.container.alg)
+    }
+
+    /// `type Replay = ...;` of the impl: one-use when a field holds `jti`.
+    pub fn replay(&self) -> TokenStream {
+        let jwt = self.krate;
+        if self.input.field_for(Registered::Jti).is_some() {
+            quote!(#jwt::replay::OneUse)
+        } else {
+            quote!(#jwt::replay::Reusable)
+        }
+    }
+
+    /// False when a field cannot be decoded; the decode impl is then a stand-in.
+    pub fn decodable(&self) -> bool {
+        !self.fields.iter().any(|field| field.undecodable)
+    }
+
+    /// The fields that are claims, in declaration order.
+    pub fn claims(&self) -> impl Iterator<Item = &FieldPlan<'a>> {
+        self.fields
+            .iter()
+            .filter(|field| field.kind != Kind::Skipped)
+    }
+}
+
+pub fn algorithm(krate: &syn::Path, alg: Algorithm) -> TokenStream {
+    match alg {
+        Algorithm::Hs256 => quote!(#krate::Hs256),
+        Algorithm::Hs384 => quote!(#krate::Hs384),
+        Algorithm::Hs512 => quote!(#krate::Hs512),
+    }
+}
+
+impl<'a> FieldPlan<'a> {
+    fn new(krate: &syn::Path, field: &'a Field<'a>) -> FieldPlan<'a> {
+        let kind = if field.skipped() {
+            Kind::Skipped
+        } else {
+            match field.claim {
+                Some(claim) if claim.is_time() => Kind::Time,
+                Some(Registered::Aud) => Kind::Audience,
+                Some(_) => Kind::String,
+                None => Kind::Custom,
+            }
+        };
+        let value_ty = field.value_ty();
+        let span = type_span(value_ty);
+        let ops = match kind {
+            Kind::Time => Some(quote_spanned!(span=> #krate::__private::time_ops::<#value_ty>())),
+            Kind::Audience => {
+                Some(quote_spanned!(span=> #krate::__private::audience_ops::<#value_ty>()))
+            }
+            Kind::String => {
+                Some(quote_spanned!(span=> #krate::__private::string_ops::<#value_ty>()))
+            }
+            Kind::Custom | Kind::Skipped => None,
+        };
+        FieldPlan {
+            field,
+            kind,
+            ops,
+            borrowing_cow: kind != Kind::Skipped && ast::is_borrowing_cow_str(value_ty),
+            undecodable: kind != Kind::Skipped && ast::static_reference(field.ty).is_some(),
+        }
+    }
+}
+
+/// The span for generated code about a field's type: located at the type, so that a type
+/// error points there, but resolved at the call site, so that the generated locals
+/// (`__writer`, `__state`) resolve even when the type came from a `macro_rules!` fragment.
+pub fn type_span(ty: &syn::Type) -> Span {
+    Span::call_site().located_at(ty.span())
+}
