@@ -177,6 +177,19 @@ impl Container {
                     };
                     match parse_algorithm(&lit) {
                         Some(value) => alg.set(cx, key, value, lit.span()),
+                        // `"hs512"`: reported, and kept, so that its keys raise nothing more.
+                        None if let Some(value) =
+                            parse_algorithm_ignoring_case(&lit) =>
+                        {
+                            cx.error_spanned_by(
+                                &lit,
+                                format_args!(
+                                    "algorithm names are upper case: write {:?}",
+                                    lit.value().to_ascii_uppercase()
+                                ),
+                            );
+                            alg.set(cx, key, value, lit.span());
+                        }
                         None => cx.error_spanned_by(
                             &lit,
                             format_args!(
@@ -264,6 +277,10 @@ impl Container {
                 .unwrap_or_else(|| syn::parse_quote!(::jwt_runtime)),
         }
     }
+}
+
+fn parse_algorithm_ignoring_case(lit: &LitStr) -> Option<Algorithm> {
+    parse_algorithm(&LitStr::new(&lit.value().to_ascii_uppercase(), lit.span()))
 }
 
 fn parse_algorithm(lit: &LitStr) -> Option<Algorithm> {
@@ -519,25 +536,28 @@ fn serde_string(meta: &ParseNestedMeta<'_>) -> syn::Result<Option<LitStr>> {
     Ok(string_literal(tokens, "").ok())
 }
 
-/// Consumes a key's value (`= ...` or `(...)`), so that the next key can be read.
+/// Consumes whatever follows a key up to the next `,` (`= value`, `(...)`, or a stray `: x`),
+/// so that the next key is still read and syn never reports on tokens we already did.
 fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
         meta.input.parse::<Token![=]>()?;
-        value_tokens(meta.input)?;
-    } else if meta.input.peek(syn::token::Paren) {
-        meta.input.parse::<TokenTree>()?;
     }
+    value_tokens(meta.input)?;
     Ok(())
 }
 
 /// A keyword that takes no value. Reports `key = ...` or `key(...)` and returns true then.
 fn no_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, keyword: &str) -> syn::Result<bool> {
-    let has_value = meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren);
+    let has_value = !(meta.input.is_empty() || meta.input.peek(Token![,]));
     if has_value {
-        cx.error_spanned_by(
-            &meta.path,
-            format_args!("`{keyword}` takes no value; write `#[claim({keyword})]`"),
-        );
+        let message = if keyword == kw::ISS || keyword == kw::AUD {
+            format!(
+                "`{keyword}` takes no value on a field: `#[claim({keyword})]` marks the field that holds the claim; the value every token must carry is declared on the struct: `#[claims({keyword} = \"...\")]`"
+            )
+        } else {
+            format!("`{keyword}` takes no value; write `#[claim({keyword})]`")
+        };
+        cx.error_spanned_by(&meta.path, message);
         skip_value(meta)?;
     }
     Ok(has_value)
@@ -803,6 +823,56 @@ mod tests {
         assert_eq!(suggest("Skip", kw::FIELD), Some("skip"));
         assert_eq!(suggest("unknown", kw::FIELD), None);
         assert_eq!(suggest("x", kw::CONTAINER), None);
+    }
+
+    fn errors_of(attribute: syn::Attribute, container: bool) -> Vec<String> {
+        let cx = Ctxt::new();
+        if container {
+            Container::from_attrs(&cx, &[attribute]);
+        } else {
+            Field::from_attrs(&cx, &[attribute], false);
+        }
+        cx.check()
+            .err()
+            .into_iter()
+            .flatten()
+            .map(|error| error.to_string())
+            .collect()
+    }
+
+    // The "expected one of" lists are built from `kw`; every keyword in them is parsed.
+    #[test]
+    fn every_listed_keyword_is_parsed() {
+        for keyword in kw::CONTAINER {
+            // `crate` is a keyword: not an identifier, but a valid attribute key.
+            let key = if *keyword == kw::CRATE {
+                quote::quote!(crate)
+            } else {
+                let key = syn::Ident::new(keyword, Span::call_site());
+                quote::quote!(#key)
+            };
+            let errors = errors_of(syn::parse_quote!(#[claims(#key = "x")]), true);
+            assert!(
+                errors.iter().all(|error| !error.contains("unknown")),
+                "{keyword}: {errors:?}"
+            );
+        }
+        for keyword in kw::FIELD {
+            let key = syn::Ident::new(keyword, Span::call_site());
+            let errors = errors_of(syn::parse_quote!(#[claim(#key)]), false);
+            assert!(
+                errors.iter().all(|error| !error.contains("unknown")),
+                "{keyword}: {errors:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn stray_tokens_after_a_key_are_one_error() {
+        let errors = errors_of(syn::parse_quote!(#[claims(alg: "HS256", iss = "x")]), true);
+        assert_eq!(errors, ["`alg` takes a value: `alg = \"HS256\"`"]);
+        let errors = errors_of(syn::parse_quote!(#[claim(exp(now), sub)]), false);
+        assert_eq!(errors, ["`exp` takes no value; write `#[claim(exp)]`"]);
     }
 
     #[test]
