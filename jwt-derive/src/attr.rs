@@ -261,7 +261,7 @@ impl Container {
                 Ok(())
             });
             if let Err(error) = result {
-                cx.syn_error(error);
+                cx.syn_error(malformed(&error, "claims", kw::CONTAINER));
             }
         }
 
@@ -388,7 +388,7 @@ impl Field {
                 Ok(())
             });
             if let Err(error) = result {
-                cx.syn_error(error);
+                cx.syn_error(malformed(&error, "claim", kw::FIELD));
             }
         }
 
@@ -573,7 +573,11 @@ fn unknown_keyword(
     other_level: &[&str],
 ) -> syn::Result<()> {
     let key = meta.path.to_token_stream().to_string();
-    let message = if other_level.contains(&key.as_str()) {
+    let message = if attribute == "claim" && ["default", "optional"].contains(&key.as_str()) {
+        format!(
+            "unknown #[claim(...)] keyword `{key}`: a claim that may be missing is an `Option<T>` field, and a field that is never in the token is `#[claim(skip)]`"
+        )
+    } else if other_level.contains(&key.as_str()) {
         if attribute == "claims" {
             match key.as_str() {
                 kw::WINDOW => {
@@ -607,10 +611,39 @@ fn unknown_keyword(
     skip_value(meta)
 }
 
+/// syn's error for an attribute that is not a list of keys (`#[claims(1)]`, `#[claims]`),
+/// restated in the attribute's terms.
+fn malformed(error: &syn::Error, attribute: &str, keywords: &[&str]) -> syn::Error {
+    let expected = keywords
+        .iter()
+        .map(|keyword| format!("`{keyword}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    syn::Error::new(
+        error.span(),
+        format_args!(
+            "expected #[{attribute}(keyword, keyword = \"value\", ...)] with keywords from {expected}"
+        ),
+    )
+}
+
 /// The keyword closest to a misspelt one: one that starts it (`expiry` -> `exp`), or one a
 /// couple of edits away (`leway` -> `leeway`).
 fn suggest(word: &str, keywords: &[&'static str]) -> Option<&'static str> {
     let word = word.to_ascii_lowercase();
+    // The spelled-out names of registered claims that neither rule finds.
+    const LONG_NAMES: [(&str, &str); 4] = [
+        ("id", kw::JTI),
+        ("jwt_id", kw::JTI),
+        ("not_before", kw::NBF),
+        ("issued_at", kw::IAT),
+    ];
+    if let Some((_, keyword)) = LONG_NAMES
+        .iter()
+        .find(|(long, keyword)| *long == word && keywords.contains(keyword))
+    {
+        return Some(keyword);
+    }
     let by_distance = keywords
         .iter()
         .map(|keyword| (edit_distance(&word, keyword), *keyword))
@@ -823,6 +856,9 @@ mod tests {
         assert_eq!(suggest("Skip", kw::FIELD), Some("skip"));
         assert_eq!(suggest("unknown", kw::FIELD), None);
         assert_eq!(suggest("x", kw::CONTAINER), None);
+        assert_eq!(suggest("id", kw::FIELD), Some("jti"));
+        assert_eq!(suggest("id", kw::CONTAINER), None);
+        assert_eq!(suggest("issued_at", kw::FIELD), Some("iat"));
     }
 
     fn errors_of(attribute: syn::Attribute, container: bool) -> Vec<String> {
