@@ -14,4 +14,10 @@ struct Strict {
     exp: NumericDate,
 }
 
+#[derive(Claims, Serialize)]
+#[serde(tag = "kind")]
+struct Tagged {
+    exp: NumericDate,
+}
+
 fn main() {}

@@ -9,7 +9,7 @@ struct Session {
 }
 
 #[derive(Claims)]
-#[claims(iss)]
+#[claims(iss, aud, typ = , aud = )]
 struct MissingValue {
     exp: NumericDate,
 }
