@@ -337,6 +337,47 @@ fn serde_attributes_that_rename_or_skip_are_honoured_like_serde() {
     ));
 }
 
+/// `Self` in a field type names the claims type.
+#[derive(Claims, Serialize, Deserialize, Debug, PartialEq)]
+struct Delegation {
+    exp: NumericDate,
+    sub: String,
+    act: Option<Box<Self>>,
+}
+
+#[test]
+fn self_in_a_field_type_is_the_claims_type() {
+    let actor = Delegation {
+        exp: later(),
+        sub: "admin".into(),
+        act: None,
+    };
+    round_trip(
+        &Delegation {
+            exp: later(),
+            sub: "user".into(),
+            act: Some(Box::new(actor)),
+        },
+        &serde_json::json!({
+            "exp": NOW + 600, "sub": "user", "act": {"exp": NOW + 600, "sub": "admin", "act": null}
+        }),
+    );
+}
+
+#[test]
+fn a_macro_fragment_option_reads_a_present_value() {
+    let claims = FromMacro {
+        exp: later(),
+        nbf: Some(now()),
+        nick: Some("n".into()),
+        sub: "u".into(),
+    };
+    round_trip(
+        &claims,
+        &serde_json::json!({"exp": NOW + 600, "nbf": NOW, "nick": "n", "sub": "u"}),
+    );
+}
+
 mod renamed_dependency {
     use jwt_runtime as jwt;
 

@@ -10,7 +10,7 @@ use syn::{
 };
 
 use crate::ast;
-use crate::plan::{Kind, Plan};
+use crate::plan::{FieldPlan, Kind, Plan};
 
 /// The lifetime of the payload a type decodes from, `'__de` in every generated impl.
 pub fn decode_lifetime() -> Lifetime {
@@ -69,33 +69,41 @@ fn inferred(plan: &Plan<'_>, decode: bool) -> Vec<WherePredicate> {
     let de = decode_lifetime();
     let serde = quote!(#jwt::__private::serde);
     let mut predicates = Vec::new();
-    let mut push = |ty: &Type, trait_name: &str, bound: TokenStream| {
+    let mut push = |field: &FieldPlan<'_>, whole: bool, trait_name: &str, bound: TokenStream| {
+        let (ty, tokens) = if whole {
+            (field.field.ty, &field.ty)
+        } else {
+            (field.field.value_ty(), &field.value_ty)
+        };
         if !mentions_any(ty, &type_params) || declared(generics, ty, trait_name) {
             return;
         }
-        predicates.push(syn::parse_quote!(#ty: #bound));
+        predicates.push(syn::parse_quote!(#tokens: #bound));
     };
     for field in &plan.fields {
-        let value_ty = field.field.value_ty();
-        let ty = field.field.ty;
         match field.kind {
-            Kind::Time => push(value_ty, "TimeClaim", quote!(#jwt::TimeClaim)),
-            Kind::Audience => push(value_ty, "AudienceClaim", quote!(#jwt::AudienceClaim)),
+            Kind::Time => push(field, false, "TimeClaim", quote!(#jwt::TimeClaim)),
+            Kind::Audience => push(field, false, "AudienceClaim", quote!(#jwt::AudienceClaim)),
             Kind::String => {
-                push(value_ty, "StringClaim", quote!(#jwt::StringClaim));
+                push(field, false, "StringClaim", quote!(#jwt::StringClaim));
                 if decode && !field.borrowing_cow {
-                    push(value_ty, "Deserialize", quote!(#serde::Deserialize<#de>));
+                    push(
+                        field,
+                        false,
+                        "Deserialize",
+                        quote!(#serde::Deserialize<#de>),
+                    );
                 }
             }
             Kind::Custom => {
-                push(value_ty, "Serialize", quote!(#serde::Serialize));
+                push(field, false, "Serialize", quote!(#serde::Serialize));
                 if decode {
-                    push(ty, "Deserialize", quote!(#serde::Deserialize<#de>));
+                    push(field, true, "Deserialize", quote!(#serde::Deserialize<#de>));
                 }
             }
             Kind::Skipped => {
                 if decode {
-                    push(ty, "Default", quote!(::core::default::Default));
+                    push(field, true, "Default", quote!(::core::default::Default));
                 }
             }
         }

@@ -119,7 +119,8 @@ fn option_tokens(value: Option<TokenStream>) -> TokenStream {
 fn write_field(field: &FieldPlan<'_>) -> TokenStream {
     let member = field.field.ident;
     let name = &field.field.json_name;
-    let value_ty = field.field.value_ty();
+    let value_ty = &field.value_ty;
+    let span = type_span(field.field.value_ty());
     let write = |value: TokenStream| match (field.kind, &field.ops) {
         (Kind::Time, Some(ops)) => quote!(__writer.time(#name, #value, #ops)?;),
         (Kind::Audience, Some(ops)) => quote!(__writer.audience(#name, #value, #ops)?;),
@@ -127,7 +128,7 @@ fn write_field(field: &FieldPlan<'_>) -> TokenStream {
         (Kind::String, Some(ops)) => {
             quote!(__writer.value::<str>(#name, ((#ops).as_str)(#value))?;)
         }
-        _ => quote_spanned!(type_span(value_ty)=> __writer.value::<#value_ty>(#name, #value)?;),
+        _ => quote_spanned!(span=> __writer.value::<#value_ty>(#name, #value)?;),
     };
     if field.field.optional.is_some() {
         let write = write(quote!(__value));
@@ -302,8 +303,8 @@ fn impl_decode_claims(plan: &Plan<'_>) -> TokenStream {
 /// The expression that reads one field's value, as the `Option` the visitor keeps.
 fn read_field(field: &FieldPlan<'_>) -> TokenStream {
     let name = &field.field.json_name;
-    let value_ty = field.field.value_ty();
-    let span = type_span(value_ty);
+    let value_ty = &field.value_ty;
+    let span = type_span(field.field.value_ty());
     let read = match (field.kind, &field.ops) {
         (Kind::Time, Some(ops)) => quote!(__state.time(&mut __map, #name, #ops)?),
         (Kind::Audience, Some(ops)) => quote!(__state.audience(&mut __map, #name, #ops)?),
@@ -313,7 +314,7 @@ fn read_field(field: &FieldPlan<'_>) -> TokenStream {
         }
         // An optional custom claim follows serde: `null` reads as `None`.
         (Kind::Custom, _) if field.field.optional.is_some() => {
-            let ty = field.field.ty;
+            let ty = &field.ty;
             let expected = expected_custom(value_ty);
             return quote_spanned!(span=> __state.value::<__A, #ty>(&mut __map, #name, #expected)?);
         }
@@ -325,7 +326,7 @@ fn read_field(field: &FieldPlan<'_>) -> TokenStream {
     quote!(::core::option::Option::Some(#read))
 }
 
-fn expected_custom(value_ty: &syn::Type) -> TokenStream {
+fn expected_custom(value_ty: &TokenStream) -> TokenStream {
     quote!(::core::any::type_name::<#value_ty>())
 }
 

@@ -1,8 +1,8 @@
 //! The typed plan expansion works from: what each field is (its claim kind) and the ops
 //! expression of its claim type, computed once per field.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens as _, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 
 use crate::ast::{self, Field, Input};
@@ -27,6 +27,11 @@ pub enum Kind {
 pub struct FieldPlan<'a> {
     pub field: &'a Field<'a>,
     pub kind: Kind,
+    /// The field type as generated code names it: `Self` spelled out, because inside the
+    /// generated visitor `Self` is the visitor.
+    pub ty: TokenStream,
+    /// The claim's value type (`T` for `Option<T>`), likewise.
+    pub value_ty: TokenStream,
     /// The claim type's ops (`time_ops::<T>()`, ...), spanned on the field type so that a
     /// wrong type gives one error there however many places use it. `None` for `Custom` and
     /// `Skipped`.
@@ -48,10 +53,13 @@ pub struct Plan<'a> {
 impl<'a> Plan<'a> {
     pub fn new(input: &'a Input<'a>) -> Plan<'a> {
         let krate = &input.container.krate;
+        let ident = &input.original.ident;
+        let (_, ty_generics, _) = input.original.generics.split_for_impl();
+        let self_ty = quote!(#ident #ty_generics);
         let fields = input
             .fields
             .iter()
-            .map(|field| FieldPlan::new(krate, field))
+            .map(|field| FieldPlan::new(krate, &self_ty, field))
             .collect();
         Plan {
             input,
@@ -97,7 +105,7 @@ pub fn algorithm(krate: &syn::Path, alg: Algorithm) -> TokenStream {
 }
 
 impl<'a> FieldPlan<'a> {
-    fn new(krate: &syn::Path, field: &'a Field<'a>) -> FieldPlan<'a> {
+    fn new(krate: &syn::Path, self_ty: &TokenStream, field: &'a Field<'a>) -> FieldPlan<'a> {
         let kind = if field.skipped() {
             Kind::Skipped
         } else {
@@ -108,8 +116,9 @@ impl<'a> FieldPlan<'a> {
                 None => Kind::Custom,
             }
         };
-        let value_ty = field.value_ty();
-        let span = type_span(value_ty);
+        let span = type_span(field.value_ty());
+        let ty = replace_self(field.ty.to_token_stream(), self_ty);
+        let value_ty = replace_self(field.value_ty().to_token_stream(), self_ty);
         let ops = match kind {
             Kind::Time => Some(quote_spanned!(span=> #krate::__private::time_ops::<#value_ty>())),
             Kind::Audience => {
@@ -123,8 +132,10 @@ impl<'a> FieldPlan<'a> {
         FieldPlan {
             field,
             kind,
+            ty,
+            value_ty,
             ops,
-            borrowing_cow: kind != Kind::Skipped && ast::is_borrowing_cow_str(value_ty),
+            borrowing_cow: kind != Kind::Skipped && ast::is_borrowing_cow_str(field.value_ty()),
             undecodable: kind != Kind::Skipped && ast::static_reference(field.ty).is_some(),
         }
     }
@@ -135,4 +146,27 @@ impl<'a> FieldPlan<'a> {
 /// (`__writer`, `__state`) resolve even when the type came from a `macro_rules!` fragment.
 pub fn type_span(ty: &syn::Type) -> Span {
     Span::call_site().located_at(ty.span())
+}
+
+/// `tokens` with every `Self` replaced by the claims type.
+fn replace_self(tokens: TokenStream, self_ty: &TokenStream) -> TokenStream {
+    tokens
+        .into_iter()
+        .flat_map(|token| match token {
+            TokenTree::Ident(ident) if ident == "Self" => {
+                let mut replaced = self_ty.clone().into_iter().collect::<Vec<_>>();
+                for token in &mut replaced {
+                    token.set_span(ident.span());
+                }
+                replaced
+            }
+            TokenTree::Group(group) => {
+                let mut replaced =
+                    Group::new(group.delimiter(), replace_self(group.stream(), self_ty));
+                replaced.set_span(group.span());
+                vec![TokenTree::Group(replaced)]
+            }
+            other => vec![other],
+        })
+        .collect()
 }
