@@ -275,3 +275,50 @@ fn last_segment_argument<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_read_through_groups_and_parentheses() {
+        // What a `$ty:ty` fragment arrives as.
+        let group = proc_macro2::Group::new(proc_macro2::Delimiter::None, quote!(Option<(String)>));
+        let grouped: Type = syn::parse2(proc_macro2::TokenTree::Group(group).into()).unwrap();
+        assert!(matches!(grouped, Type::Group(_)));
+        let inner = option_inner(&grouped).expect("an Option");
+        assert!(matches!(ungroup(inner), Type::Path(path) if path.path.is_ident("String")));
+        assert!(option_inner(&syn::parse_quote!(std::option::Option<u8>)).is_some());
+        assert!(option_inner(&syn::parse_quote!(Vec<u8>)).is_none());
+    }
+
+    #[test]
+    fn borrowing_cows_and_static_references() {
+        let borrowing: [Type; 3] = [
+            syn::parse_quote!(Cow<'a, str>),
+            syn::parse_quote!(std::borrow::Cow<'_, str>),
+            syn::parse_quote!((Cow<'a, str>)),
+        ];
+        assert!(borrowing.iter().all(is_borrowing_cow_str));
+        let owning: [Type; 3] = [
+            syn::parse_quote!(Cow<'static, str>),
+            syn::parse_quote!(Cow<'a, [u8]>),
+            syn::parse_quote!(String),
+        ];
+        assert!(!owning.iter().any(is_borrowing_cow_str));
+
+        let refused: [Type; 4] = [
+            syn::parse_quote!(&'static str),
+            syn::parse_quote!(Option<&'static str>),
+            syn::parse_quote!(Vec<(u8, &'static [u8])>),
+            syn::parse_quote!([&'static str; 2]),
+        ];
+        assert!(refused.iter().all(|ty| static_reference(ty).is_some()));
+        let accepted: [Type; 3] = [
+            syn::parse_quote!(&'a str),
+            syn::parse_quote!(Cow<'static, str>),
+            syn::parse_quote!(&'a &'a str),
+        ];
+        assert!(accepted.iter().all(|ty| static_reference(ty).is_none()));
+    }
+}

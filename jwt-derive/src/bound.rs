@@ -154,3 +154,35 @@ fn mentions_any(ty: &Type, params: &[&Ident]) -> bool {
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .any(|word| params.iter().any(|param| *param == word))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_the_user_declared_are_recognised() {
+        let generics: Generics = syn::parse_quote!(<T: Serialize + serde::de::DeserializeOwned, U>);
+        let t: Type = syn::parse_quote!(T);
+        assert!(declared(&generics, &t, "Serialize"));
+        assert!(declared(&generics, &t, "Deserialize"));
+        assert!(!declared(&generics, &t, "Default"));
+        assert!(!declared(
+            &generics,
+            &syn::parse_quote!(Vec<T>),
+            "Serialize"
+        ));
+
+        let mut generics = generics;
+        generics.where_clause = Some(syn::parse_quote!(where U: for<'de> Deserialize<'de>));
+        assert!(declared(&generics, &syn::parse_quote!(U), "Deserialize"));
+        assert!(!declared(&generics, &syn::parse_quote!(U), "Serialize"));
+    }
+
+    #[test]
+    fn mentions_finds_whole_identifiers() {
+        let t = Ident::new("T", Span::call_site());
+        assert!(mentions_any(&syn::parse_quote!(Vec<T>), &[&t]));
+        assert!(!mentions_any(&syn::parse_quote!(Tee), &[&t]));
+        assert!(!mentions_any(&syn::parse_quote!(String), &[]));
+    }
+}

@@ -170,3 +170,23 @@ fn replace_self(tokens: TokenStream, self_ty: &TokenStream) -> TokenStream {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn self_is_spelled_out_at_every_depth() {
+        let replaced = replace_self(quote!(Vec<(Self, Option<Box<Self>>)>), &quote!(Node<'a, T>));
+        let compact = |text: String| text.replace(' ', "");
+        assert_eq!(
+            compact(replaced.to_string()),
+            "Vec<(Node<'a,T>,Option<Box<Node<'a,T>>>)>"
+        );
+        let untouched = quote!(SelfMade<T>);
+        assert_eq!(
+            replace_self(untouched.clone(), &quote!(X)).to_string(),
+            untouched.to_string()
+        );
+    }
+}
