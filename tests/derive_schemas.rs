@@ -289,6 +289,10 @@ struct SerdeAttributes {
     /// What an `Option` claim does anyway.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nick: Option<String>,
+    /// Likewise, by its full path.
+    #[serde(default)]
+    #[serde(skip_serializing_if = "std::option::Option::is_none")]
+    unit: Option<String>,
     /// The same name in both attributes agrees.
     #[serde(rename = "org")]
     #[claim(rename = "org")]
@@ -306,6 +310,7 @@ fn serde_attributes_that_rename_or_skip_are_honoured_like_serde() {
         role: "admin".into(),
         session_cache: vec![1, 2],
         nick: None,
+        unit: None,
         organisation: "o".into(),
         label: Cow::Borrowed(""),
     };

@@ -462,7 +462,7 @@ fn serde_field(cx: &Ctxt, attr: &syn::Attribute, serde: &mut SerdeField, optiona
                 if optional
                     && meta.input.peek(Token![=])
                     && serde_string(&meta)?
-                        .is_some_and(|lit| lit.value().replace(' ', "") == "Option::is_none") =>
+                        .is_some_and(|lit| is_option_is_none(&lit.value())) =>
             {
                 return Ok(());
             }
@@ -527,6 +527,12 @@ fn serde_container(cx: &Ctxt, attr: &syn::Attribute) {
         }
         skip_value(&meta)
     });
+}
+
+/// `Option::is_none`, also written with its full path.
+fn is_option_is_none(path: &str) -> bool {
+    let path = path.replace(' ', "");
+    path == "Option::is_none" || path.ends_with("::Option::is_none")
 }
 
 /// The string of a serde `key = "..."`, or `None` when it is anything else (serde reports it).
@@ -909,6 +915,15 @@ mod tests {
         assert_eq!(errors, ["`alg` takes a value: `alg = \"HS256\"`"]);
         let errors = errors_of(syn::parse_quote!(#[claim(exp(now), sub)]), false);
         assert_eq!(errors, ["`exp` takes no value; write `#[claim(exp)]`"]);
+    }
+
+    #[test]
+    fn option_is_none_by_any_path() {
+        assert!(is_option_is_none("Option::is_none"));
+        assert!(is_option_is_none("std::option::Option::is_none"));
+        assert!(is_option_is_none(" core::option::Option :: is_none"));
+        assert!(!is_option_is_none("MyOption::is_none"));
+        assert!(!is_option_is_none("Vec::is_empty"));
     }
 
     #[test]
