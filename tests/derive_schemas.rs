@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jwt_runtime::{
-    Claims, Error, FixedClock, HmacKey, Hs256, NumericDate, StringClaim, Validation, base64url,
+    AudienceClaim, Claims, Error, FixedClock, HmacKey, Hs256, NumericDate, StringClaim, TimeClaim,
+    Validation, base64url,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -197,6 +198,24 @@ fn generic_string_claims_need_no_serialize_bound() {
             iss: Some(Arc::<str>::from("me")),
         },
         &serde_json::json!({"exp": NOW + 600, "iss": "me"}),
+    );
+}
+
+#[derive(Claims, Debug, PartialEq)]
+#[claims(aud = "api")]
+struct GenericRegistered<D: TimeClaim, A: AudienceClaim> {
+    exp: D,
+    aud: A,
+}
+
+#[test]
+fn generic_time_and_audience_claims_need_only_their_trait() {
+    round_trip(
+        &GenericRegistered {
+            exp: NOW as u64 + 600,
+            aud: vec!["api".to_owned()],
+        },
+        &serde_json::json!({"exp": NOW + 600, "aud": ["api"]}),
     );
 }
 
