@@ -305,6 +305,9 @@ pub struct Field {
     pub serde_rename: Option<LitStr>,
     /// `skip` (or `#[serde(skip)]`): not a claim; `Default` on decode. The keyword's span.
     pub skip: Option<Span>,
+    /// What the field is was refused (a serde key, `skip` with a claim keyword): its type is
+    /// not checked either, since the refused attribute may be why the type lacks a trait.
+    pub refused: bool,
 }
 
 impl Field {
@@ -396,6 +399,7 @@ impl Field {
         let window = window.value;
         let rename = rename.into_value();
         let skip = skip.value.map(|skip| skip.span).or(serde.skip);
+        let mut refused = serde.refused;
         if let Some(skip) = skip {
             let conflict = role
                 .as_ref()
@@ -403,6 +407,7 @@ impl Field {
                 .or(window.as_ref().map(|_| kw::WINDOW))
                 .or(rename.as_ref().map(|_| kw::RENAME));
             if let Some(conflict) = conflict {
+                refused = true;
                 cx.syn_error(syn::Error::new(
                     skip,
                     format_args!(
@@ -417,6 +422,7 @@ impl Field {
             rename,
             serde_rename: serde.rename,
             skip,
+            refused,
         }
     }
 }
@@ -426,6 +432,7 @@ impl Field {
 struct SerdeField {
     rename: Option<LitStr>,
     skip: Option<Span>,
+    refused: bool,
 }
 
 /// Reads a field's `#[serde(...)]`. A key that changes the field's name, presence or encoding
@@ -490,6 +497,7 @@ fn serde_field(cx: &Ctxt, attr: &syn::Attribute, serde: &mut SerdeField, optiona
                 key,
                 format_args!("#[serde({name})] is not supported on a claim: {refusal}"),
             );
+            serde.refused = true;
         }
         skip_value(&meta)
     });

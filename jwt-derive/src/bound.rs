@@ -106,6 +106,7 @@ fn inferred(plan: &Plan<'_>, decode: bool) -> Vec<WherePredicate> {
                     push(field, true, "Default", quote!(::core::default::Default));
                 }
             }
+            Kind::Refused => {}
         }
     }
     predicates

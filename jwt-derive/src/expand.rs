@@ -45,11 +45,7 @@ fn impl_claims(plan: &Plan<'_>) -> TokenStream {
     let write_payload = plan.claims().map(write_field);
     let write_declared = write_declared(plan.input);
     let registered = plan.claims().filter_map(registered_field);
-    let decode = if plan.decodable() {
-        impl_decode_claims(plan)
-    } else {
-        fallback::decode_stand_in(plan.input)
-    };
+    let decode = impl_decode_claims(plan);
 
     quote! {
         #[automatically_derived]
@@ -195,12 +191,15 @@ fn impl_decode_claims(plan: &Plan<'_>) -> TokenStream {
     let (visitor_impl_generics, visitor_ty_generics, visitor_where) =
         visitor_generics.split_for_impl();
 
-    // One arm per claim name: the first field with a name takes it (a second one was
-    // reported by `check`).
+    // One arm per claim name: the first field with a name takes it. A field whose name an
+    // earlier one took, or whose attribute or type was refused, is never read (all of these
+    // were reported, so this code never runs); it is still generated so that the other
+    // fields' type errors appear in the same round.
     let mut arms: Vec<(usize, &str)> = Vec::new();
     for (index, field) in plan.fields.iter().enumerate() {
         let name = field.field.json_name.as_str();
-        if field.kind != Kind::Skipped && !arms.iter().any(|(_, taken)| *taken == name) {
+        let readable = !matches!(field.kind, Kind::Skipped | Kind::Refused) && !field.undecodable;
+        if readable && !arms.iter().any(|(_, taken)| *taken == name) {
             arms.push((index, name));
         }
     }
@@ -215,25 +214,33 @@ fn impl_decode_claims(plan: &Plan<'_>) -> TokenStream {
         .map(|index| format_ident!("__seen{}", index))
         .collect();
     let reads = indices.iter().map(|index| read_field(&plan.fields[*index]));
-    // A field whose name an earlier field took (reported by `check`) is never read.
-    let unread: Vec<_> = plan
+    let mut any_unread = false;
+    let inits: Vec<TokenStream> = plan
         .fields
         .iter()
         .enumerate()
-        .filter(|(index, field)| field.kind != Kind::Skipped && !indices.contains(index))
-        .map(|(index, _)| format_ident!("__value{}", index))
+        .map(|(index, field)| {
+            let member = field.field.ident;
+            let name = &field.field.json_name;
+            let value = format_ident!("__value{}", index);
+            if field.kind == Kind::Skipped {
+                let ty = field.field.ty;
+                quote_spanned!(type_span(ty)=> #member: ::core::default::Default::default())
+            } else if !indices.contains(&index) {
+                any_unread = true;
+                quote!(#member: __unread())
+            } else if field.field.optional.is_some() {
+                quote!(#member: #value)
+            } else {
+                quote!(#member: __state.required::<_, __A::Error>(#value, #name)?)
+            }
+        })
         .collect();
-    let inits = plan.fields.iter().enumerate().map(|(index, field)| {
-        let member = field.field.ident;
-        let name = &field.field.json_name;
-        let value = format_ident!("__value{}", index);
-        if field.kind == Kind::Skipped {
-            let ty = field.field.ty;
-            quote_spanned!(type_span(ty)=> #member: ::core::default::Default::default())
-        } else if field.field.optional.is_some() {
-            quote!(#member: #value)
-        } else {
-            quote!(#member: __state.required::<_, __A::Error>(#value, #name)?)
+    let unread_fn = any_unread.then(|| {
+        quote! {
+            fn __unread<__T>() -> __T {
+                ::core::unreachable!()
+            }
         }
     });
 
@@ -268,7 +275,7 @@ fn impl_decode_claims(plan: &Plan<'_>) -> TokenStream {
                             let mut #values = ::core::option::Option::None;
                             let mut #seen = false;
                         )*
-                        #(let #unread = ::core::option::Option::None;)*
+                        #unread_fn
                         while let ::core::option::Option::Some(#jwt::__private::Key(__key)) =
                             #jwt::__private::serde::de::MapAccess::next_key(&mut __map)?
                         {

@@ -1,7 +1,6 @@
-//! Stand-in impls: for an input the derive cannot read (an enum, a tuple struct), and the
-//! decode half of a type with a field that cannot be decoded. Either way the errors are
-//! already reported; the stand-ins keep what was parsed (the algorithm, the crate path), so
-//! that uses of the type report nothing more.
+//! Stand-in impls for an input the derive cannot read (an enum, a tuple struct). The errors
+//! are already reported; the stand-ins keep what was parsed (the algorithm, the crate path),
+//! so that uses of the type report nothing more.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -46,7 +45,7 @@ pub fn expand(input: &Input<'_>, errors: TokenStream) -> TokenStream {
 }
 
 /// `impl DecodeClaims` whose body is never run (the derive reported an error).
-pub fn decode_stand_in(input: &Input<'_>) -> TokenStream {
+fn decode_stand_in(input: &Input<'_>) -> TokenStream {
     let jwt = &input.container.krate;
     let ident = &input.original.ident;
     let (_, ty_generics, where_clause) = input.original.generics.split_for_impl();

@@ -21,6 +21,9 @@ pub enum Kind {
     Custom,
     /// `#[claim(skip)]`: not in the token, `Default` on decode.
     Skipped,
+    /// An attribute on the field was refused (already reported): nothing is generated for
+    /// it, so that its type raises no second error.
+    Refused,
 }
 
 /// One field of the plan.
@@ -83,16 +86,11 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// False when a field cannot be decoded; the decode impl is then a stand-in.
-    pub fn decodable(&self) -> bool {
-        !self.fields.iter().any(|field| field.undecodable)
-    }
-
     /// The fields that are claims, in declaration order.
     pub fn claims(&self) -> impl Iterator<Item = &FieldPlan<'a>> {
         self.fields
             .iter()
-            .filter(|field| field.kind != Kind::Skipped)
+            .filter(|field| !matches!(field.kind, Kind::Skipped | Kind::Refused))
     }
 }
 
@@ -106,7 +104,9 @@ pub fn algorithm(krate: &syn::Path, alg: Algorithm) -> TokenStream {
 
 impl<'a> FieldPlan<'a> {
     fn new(krate: &syn::Path, self_ty: &TokenStream, field: &'a Field<'a>) -> FieldPlan<'a> {
-        let kind = if field.skipped() {
+        let kind = if field.attrs.refused {
+            Kind::Refused
+        } else if field.skipped() {
             Kind::Skipped
         } else {
             match field.claim {
@@ -127,7 +127,7 @@ impl<'a> FieldPlan<'a> {
             Kind::String => {
                 Some(quote_spanned!(span=> #krate::__private::string_ops::<#value_ty>()))
             }
-            Kind::Custom | Kind::Skipped => None,
+            Kind::Custom | Kind::Skipped | Kind::Refused => None,
         };
         FieldPlan {
             field,

@@ -5,8 +5,15 @@ fn is_empty(value: &str) -> bool {
     value.is_empty()
 }
 
-fn plain<S: serde::Serializer>(value: &str, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(value)
+/// Not `Serialize` itself: the refused `serialize_with` is why, so it is not reported again.
+struct Opaque(String);
+
+fn plain<S: serde::Serializer>(value: &Opaque, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&value.0)
+}
+
+fn opaque<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Opaque, D::Error> {
+    String::deserialize(deserializer).map(Opaque)
 }
 
 #[derive(Claims, Serialize, Deserialize)]
@@ -22,8 +29,8 @@ struct Session {
     d: String,
     #[serde(alias = "expires")]
     e: NumericDate,
-    #[serde(serialize_with = "plain")]
-    f: String,
+    #[serde(serialize_with = "plain", deserialize_with = "opaque")]
+    f: Opaque,
     #[serde(rename(serialize = "g1", deserialize = "g2"))]
     g: String,
 }

@@ -4,9 +4,11 @@ struct Connection;
 
 #[derive(Claims)]
 struct Session {
-    exp: NumericDate,
     #[claim(skip, sub)]
     subject: String,
+    // Not `Default`: the conflict is the one mistake reported.
+    #[claim(exp, skip)]
+    expires_at: NumericDate,
     #[claim(skip = true)]
     cache: Vec<u8>,
     #[claim(skip)]
