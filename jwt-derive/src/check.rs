@@ -1,6 +1,6 @@
 //! Rules across fields. Rules about one attribute are enforced while parsing (`attr`); rules
 //! about a field's type are enforced by the compiler on the generated code, spanned on the
-//! field type (`expand`).
+//! field type (`expand`), except `&'static`, which no trait bound can state clearly.
 
 use crate::ast::{self, Input};
 use crate::attr::Registered;
