@@ -32,8 +32,29 @@ pub struct Everything<'a, T> {
     pub data: Option<T>,
 }
 
+/// Skipped fields, explicit bounds, serde's renames and a static `Cow`.
+#[derive(Claims, Debug, serde::Serialize, serde::Deserialize)]
+#[claims(bound = "T: serde::Serialize + serde::de::DeserializeOwned + Default")]
+pub struct Options<T> {
+    /// Expiry, by serde's name.
+    #[serde(rename = "exp")]
+    pub expires: NumericDate,
+    /// Issuer.
+    pub iss: Cow<'static, str>,
+    /// Not a claim.
+    #[claim(skip)]
+    pub cache: T,
+    /// Not a claim either.
+    #[serde(skip)]
+    pub marker: std::marker::PhantomData<T>,
+    /// Optional, the serde way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nick: Option<String>,
+}
+
 #[test]
 fn strict_lints_accept_the_expansion() {
     fn is_claims<C: Claims>() {}
     is_claims::<Everything<'static, Vec<u8>>>();
+    is_claims::<Options<u8>>();
 }

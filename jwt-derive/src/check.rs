@@ -1,8 +1,8 @@
 //! Rules across fields. Rules about one attribute are enforced while parsing (`attr`); rules
 //! about a field's type are enforced by the compiler on the generated code, spanned on the
-//! field type (`expand`).
+//! field type (`expand`), except `&'static`, which no trait bound can state clearly.
 
-use crate::ast::Input;
+use crate::ast::{self, Input};
 use crate::attr::Registered;
 use crate::ctxt::Ctxt;
 
@@ -11,6 +11,7 @@ pub fn check(cx: &Ctxt, input: &Input<'_>) {
     check_json_names_unique(cx, input);
     check_window_only_on_iat(cx, input);
     check_jti_has_required_exp(cx, input);
+    check_decodable(cx, input);
 }
 
 // A registered claim is held by at most one field: two `exp` fields (by keyword, by name or
@@ -35,12 +36,12 @@ fn check_claim_held_once(cx: &Ctxt, input: &Input<'_>) {
 // serialize a duplicate member, which decoding rejects.
 fn check_json_names_unique(cx: &Ctxt, input: &Input<'_>) {
     for (index, field) in input.fields.iter().enumerate() {
-        if field.claim.is_some() {
+        if field.claim.is_some() || field.skipped() {
             continue;
         }
         if let Some(first) = input.fields[..index]
             .iter()
-            .find(|earlier| earlier.json_name == field.json_name)
+            .find(|earlier| !earlier.skipped() && earlier.json_name == field.json_name)
         {
             cx.error_spanned_by(
                 &field.json_name_tokens,
@@ -85,5 +86,21 @@ fn check_jti_has_required_exp(cx: &Ctxt, input: &Input<'_>) {
         cx.syn_error(jti.error_on_claim(
             "a `jti` claim makes tokens one-use, which needs a required `exp` so that the replay store can forget the id; add `exp: NumericDate`",
         ));
+    }
+}
+
+// A token's payload does not live for `'static`, so a `&'static` inside a claim's type can
+// never be decoded; `Cow<'static, str>` can (it owns what it decodes).
+fn check_decodable(cx: &Ctxt, input: &Input<'_>) {
+    for field in &input.fields {
+        if field.skipped() {
+            continue;
+        }
+        if let Some(lifetime) = ast::static_reference(field.ty) {
+            cx.error_spanned_by(
+                lifetime,
+                "a `&'static` claim cannot be decoded, because a token's payload does not live for `'static`; use `Cow<'static, str>` (which borrows a static string when encoding and owns what it decodes) or an owned type such as `String`",
+            );
+        }
     }
 }

@@ -1,100 +1,72 @@
-//! Code generation: `impl Claims` and `impl DecodeClaims` for a checked schema.
+//! Code generation: `impl Claims` and `impl DecodeClaims` from the typed plan.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
-use syn::{DeriveInput, GenericParam, Generics, Lifetime, LifetimeParam, Type, WherePredicate};
+use syn::{DeriveInput, GenericParam, Lifetime, LifetimeParam};
 
-use crate::ast::{self, Field, Input};
-use crate::attr::{Algorithm, Registered};
+use crate::ast::Input;
+use crate::attr::Registered;
+use crate::bound;
 use crate::check;
 use crate::ctxt::Ctxt;
 use crate::fallback;
+use crate::plan::{FieldPlan, Kind, Plan, type_span};
 
 pub fn derive(input: &DeriveInput) -> TokenStream {
-    match try_expand(input) {
-        Ok(expanded) => expanded,
-        // Still implement the traits, so that one mistake yields one error and not a cascade
-        // of "trait `Claims` is not implemented" wherever the type is used.
-        Err(error) => fallback::expand(input, &error),
-    }
-}
-
-fn try_expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let cx = Ctxt::new();
-    let Some(parsed) = Input::from_syn(&cx, input) else {
-        cx.check()?;
-        unreachable!("from_syn returns None only after reporting an error");
-    };
+    let parsed = Input::from_syn(&cx, input);
     check::check(&cx, &parsed);
-    cx.check()?;
-    Ok(impl_claims(&parsed))
-}
-
-/// How a field's value is read, written and validated.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Time,
-    Audience,
-    String,
-    Custom,
-}
-
-impl Kind {
-    fn of(field: &Field<'_>) -> Kind {
-        match field.claim {
-            Some(claim) if claim.is_time() => Kind::Time,
-            Some(Registered::Aud) => Kind::Audience,
-            Some(_) => Kind::String,
-            None => Kind::Custom,
-        }
+    let errors = cx.check().err().map(|error| error.to_compile_error());
+    if !parsed.named {
+        // Nothing to generate from: a stand-in keeps uses of the type quiet.
+        return fallback::expand(&parsed, errors.unwrap_or_default());
+    }
+    // With errors, the impls are still generated from what was parsed (algorithm, one-use,
+    // field types), so that one mistake yields one error, and the field type errors of the
+    // same schema appear in the same round instead of after the attributes are fixed.
+    let plan = Plan::new(&parsed);
+    let claims = impl_claims(&plan);
+    quote! {
+        #errors
+        #claims
     }
 }
 
-fn impl_claims(input: &Input<'_>) -> TokenStream {
-    let ident = &input.original.ident;
-    let generics = &input.original.generics;
-    let (_, ty_generics, _) = generics.split_for_impl();
-
-    let claims_generics = with_bounds(input, generics, None);
+fn impl_claims(plan: &Plan<'_>) -> TokenStream {
+    let jwt = plan.krate;
+    let ident = &plan.input.original.ident;
+    let (_, ty_generics, _) = plan.input.original.generics.split_for_impl();
+    let claims_generics = bound::claims_generics(plan);
     let (impl_generics, _, where_clause) = claims_generics.split_for_impl();
 
-    let algorithm = match input.container.alg {
-        Algorithm::Hs256 => quote!(::jwt_runtime::Hs256),
-        Algorithm::Hs384 => quote!(::jwt_runtime::Hs384),
-        Algorithm::Hs512 => quote!(::jwt_runtime::Hs512),
-    };
-    let replay = if input.field_for(Registered::Jti).is_some() {
-        quote!(::jwt_runtime::replay::OneUse)
-    } else {
-        quote!(::jwt_runtime::replay::Reusable)
-    };
-    let schema = schema(input);
-    let write_payload = input.fields.iter().map(write_field);
-    let write_declared = write_declared(input);
-    let registered = input.fields.iter().filter_map(registered_field);
-    let decode = impl_decode_claims(input);
+    let algorithm = plan.algorithm();
+    let replay = plan.replay();
+    let schema = schema(plan);
+    let write_payload = plan.claims().map(write_field);
+    let write_declared = write_declared(plan.input);
+    let registered = plan.claims().filter_map(registered_field);
+    let decode = impl_decode_claims(plan);
 
     quote! {
         #[automatically_derived]
-        #[allow(unused_qualifications)]
-        impl #impl_generics ::jwt_runtime::Claims for #ident #ty_generics #where_clause {
+        #[allow(unused_qualifications, unused_parens)]
+        impl #impl_generics #jwt::Claims for #ident #ty_generics #where_clause {
             type Algorithm = #algorithm;
             type Replay = #replay;
 
-            const __SCHEMA: ::jwt_runtime::__private::Schema = #schema;
+            const __SCHEMA: #jwt::__private::Schema = #schema;
 
             fn __write_payload(
                 &self,
-                __writer: &mut ::jwt_runtime::__private::PayloadWriter<'_>,
-            ) -> ::core::result::Result<(), ::jwt_runtime::Error> {
+                __writer: &mut #jwt::__private::PayloadWriter<'_>,
+            ) -> ::core::result::Result<(), #jwt::Error> {
                 #(#write_payload)*
                 #write_declared
                 ::core::result::Result::Ok(())
             }
 
-            fn __registered(&self) -> ::jwt_runtime::__private::Registered<'_> {
-                let mut __registered: ::jwt_runtime::__private::Registered<'_> =
+            fn __registered(&self) -> #jwt::__private::Registered<'_> {
+                let mut __registered: #jwt::__private::Registered<'_> =
                     ::core::default::Default::default();
                 #(#registered)*
                 __registered
@@ -105,7 +77,9 @@ fn impl_claims(input: &Input<'_>) -> TokenStream {
     }
 }
 
-fn schema(input: &Input<'_>) -> TokenStream {
+fn schema(plan: &Plan<'_>) -> TokenStream {
+    let jwt = plan.krate;
+    let input = plan.input;
     let container = &input.container;
     let issuer = option_tokens(container.iss.as_ref().map(|iss| quote!(#iss)));
     let audience = &container.aud;
@@ -120,7 +94,7 @@ fn schema(input: &Input<'_>) -> TokenStream {
         });
     let window = option_tokens(window);
     quote! {
-        ::jwt_runtime::__private::Schema {
+        #jwt::__private::Schema {
             issuer: #issuer,
             audience: &[#(#audience),*],
             typ: #typ,
@@ -137,33 +111,22 @@ fn option_tokens(value: Option<TokenStream>) -> TokenStream {
     }
 }
 
-/// The ops of a registered field's type (see `jwt_runtime::__private::TimeOps`). Every use
-/// of a field's claim behaviour goes through this one call, spanned on the field type, so a
-/// wrong type gives one error there, however many places use it.
-fn ops(field: &Field<'_>) -> Option<TokenStream> {
-    let value_ty = field.value_ty();
-    let span = value_ty.span();
-    Some(match Kind::of(field) {
-        Kind::Time => quote_spanned!(span=> ::jwt_runtime::__private::time_ops::<#value_ty>()),
-        Kind::Audience => {
-            quote_spanned!(span=> ::jwt_runtime::__private::audience_ops::<#value_ty>())
-        }
-        Kind::String => quote_spanned!(span=> ::jwt_runtime::__private::string_ops::<#value_ty>()),
-        Kind::Custom => return None,
-    })
-}
-
 /// `__writer.<kind>("name", value)?;`, skipped for `None`.
-fn write_field(field: &Field<'_>) -> TokenStream {
-    let member = field.ident;
-    let name = &field.json_name;
-    let value_ty = field.value_ty();
-    let write = |value: TokenStream| match (Kind::of(field), ops(field)) {
+fn write_field(field: &FieldPlan<'_>) -> TokenStream {
+    let member = field.field.ident;
+    let name = &field.field.json_name;
+    let value_ty = &field.value_ty;
+    let span = type_span(field.field.value_ty());
+    let write = |value: TokenStream| match (field.kind, &field.ops) {
         (Kind::Time, Some(ops)) => quote!(__writer.time(#name, #value, #ops)?;),
         (Kind::Audience, Some(ops)) => quote!(__writer.audience(#name, #value, #ops)?;),
-        _ => quote_spanned!(value_ty.span()=> __writer.value::<#value_ty>(#name, #value)?;),
+        // Through the claim's text: a `StringClaim` needs no `Serialize`.
+        (Kind::String, Some(ops)) => {
+            quote!(__writer.value::<str>(#name, ((#ops).as_str)(#value))?;)
+        }
+        _ => quote_spanned!(span=> __writer.value::<#value_ty>(#name, #value)?;),
     };
-    if field.optional.is_some() {
+    if field.field.optional.is_some() {
         let write = write(quote!(__value));
         quote! {
             if let ::core::option::Option::Some(__value) = &self.#member {
@@ -194,29 +157,29 @@ fn write_declared(input: &Input<'_>) -> TokenStream {
 }
 
 /// `__registered.<claim> = ...;` for a registered claim.
-fn registered_field(field: &Field<'_>) -> Option<TokenStream> {
-    let claim = field.claim?;
-    let ops = ops(field)?;
+fn registered_field(field: &FieldPlan<'_>) -> Option<TokenStream> {
+    let claim = field.field.claim?;
+    let ops = field.ops.as_ref()?;
     let slot = format_ident!("{}", claim.name());
-    let member = field.ident;
-    let convert = match Kind::of(field) {
+    let member = field.field.ident;
+    let convert = match field.kind {
         Kind::Time => quote!((#ops).date),
         Kind::Audience => quote!((#ops).as_dyn),
         _ => quote!((#ops).as_str),
     };
-    Some(if field.optional.is_some() {
+    Some(if field.field.optional.is_some() {
         quote!(__registered.#slot = self.#member.as_ref().map(#convert);)
     } else {
         quote!(__registered.#slot = ::core::option::Option::Some((#convert)(&self.#member));)
     })
 }
 
-fn impl_decode_claims(input: &Input<'_>) -> TokenStream {
-    let ident = &input.original.ident;
-    let generics = &input.original.generics;
-    let (_, ty_generics, _) = generics.split_for_impl();
-    let de = Lifetime::new("'__de", Span::call_site());
-    let decode_generics = with_bounds(input, generics, Some(&de));
+fn impl_decode_claims(plan: &Plan<'_>) -> TokenStream {
+    let jwt = plan.krate;
+    let ident = &plan.input.original.ident;
+    let (_, ty_generics, _) = plan.input.original.generics.split_for_impl();
+    let de = bound::decode_lifetime();
+    let decode_generics = bound::decode_generics(plan);
     let (impl_generics, _, where_clause) = decode_generics.split_for_impl();
 
     // The visitor carries the user's generics plus the state's borrow.
@@ -228,43 +191,73 @@ fn impl_decode_claims(input: &Input<'_>) -> TokenStream {
     let (visitor_impl_generics, visitor_ty_generics, visitor_where) =
         visitor_generics.split_for_impl();
 
-    let indices: Vec<usize> = (0..input.fields.len()).collect();
-    let names: Vec<&str> = input
-        .fields
+    // One arm per claim name: the first field with a name takes it. A field whose name an
+    // earlier one took, or whose attribute or type was refused, is never read (all of these
+    // were reported, so this code never runs); it is still generated so that the other
+    // fields' type errors appear in the same round.
+    let mut arms: Vec<(usize, &str)> = Vec::new();
+    for (index, field) in plan.fields.iter().enumerate() {
+        let name = field.field.json_name.as_str();
+        let readable = !matches!(field.kind, Kind::Skipped | Kind::Refused) && !field.undecodable;
+        if readable && !arms.iter().any(|(_, taken)| *taken == name) {
+            arms.push((index, name));
+        }
+    }
+    let indices: Vec<usize> = arms.iter().map(|(index, _)| *index).collect();
+    let names: Vec<&str> = arms.iter().map(|(_, name)| *name).collect();
+    let values: Vec<_> = indices
         .iter()
-        .map(|field| field.json_name.as_str())
-        .collect();
-    let values: Vec<_> = (0..input.fields.len())
         .map(|index| format_ident!("__value{}", index))
         .collect();
-    let seen: Vec<_> = (0..input.fields.len())
+    let seen: Vec<_> = indices
+        .iter()
         .map(|index| format_ident!("__seen{}", index))
         .collect();
-    let reads = input.fields.iter().map(read_field);
-    let inits = input.fields.iter().zip(&values).map(|(field, value)| {
-        let member = field.ident;
-        let name = &field.json_name;
-        if field.optional.is_some() {
-            quote!(#member: #value)
-        } else {
-            quote!(#member: __state.required::<_, __A::Error>(#value, #name)?)
+    let reads = indices.iter().map(|index| read_field(&plan.fields[*index]));
+    let mut any_unread = false;
+    let inits: Vec<TokenStream> = plan
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(index, field)| {
+            let member = field.field.ident;
+            let name = &field.field.json_name;
+            let value = format_ident!("__value{}", index);
+            if field.kind == Kind::Skipped {
+                let ty = field.field.ty;
+                quote_spanned!(type_span(ty)=> #member: ::core::default::Default::default())
+            } else if !indices.contains(&index) {
+                any_unread = true;
+                quote!(#member: __unread())
+            } else if field.field.optional.is_some() {
+                quote!(#member: #value)
+            } else {
+                quote!(#member: __state.required::<_, __A::Error>(#value, #name)?)
+            }
+        })
+        .collect();
+    let unread_fn = any_unread.then(|| {
+        quote! {
+            fn __unread<__T>() -> __T {
+                ::core::unreachable!()
+            }
         }
     });
 
     quote! {
         #[automatically_derived]
-        #[allow(unused_qualifications)]
-        impl #impl_generics ::jwt_runtime::DecodeClaims<#de> for #ident #ty_generics #where_clause {
+        #[allow(unused_qualifications, unused_parens)]
+        impl #impl_generics #jwt::DecodeClaims<#de> for #ident #ty_generics #where_clause {
             fn __decode_payload(
                 __json: &#de [u8],
-                __state: &mut ::jwt_runtime::__private::DecodeState<#de>,
-            ) -> ::core::result::Result<Self, ::jwt_runtime::Error> {
+                __state: &mut #jwt::__private::DecodeState<#de>,
+            ) -> ::core::result::Result<Self, #jwt::Error> {
                 struct __Visitor #visitor_impl_generics #visitor_where {
-                    state: &'__s mut ::jwt_runtime::__private::DecodeState<#de>,
+                    state: &'__s mut #jwt::__private::DecodeState<#de>,
                     marker: ::core::marker::PhantomData<fn() -> #ident #ty_generics>,
                 }
 
-                impl #visitor_impl_generics ::jwt_runtime::__private::serde::de::Visitor<#de>
+                impl #visitor_impl_generics #jwt::__private::serde::de::Visitor<#de>
                     for __Visitor #visitor_ty_generics #visitor_where
                 {
                     type Value = #ident #ty_generics;
@@ -275,15 +268,16 @@ fn impl_decode_claims(input: &Input<'_>) -> TokenStream {
 
                     fn visit_map<__A>(self, mut __map: __A) -> ::core::result::Result<Self::Value, __A::Error>
                     where
-                        __A: ::jwt_runtime::__private::serde::de::MapAccess<#de>,
+                        __A: #jwt::__private::serde::de::MapAccess<#de>,
                     {
                         let __state = self.state;
                         #(
                             let mut #values = ::core::option::Option::None;
                             let mut #seen = false;
                         )*
-                        while let ::core::option::Option::Some(::jwt_runtime::__private::Key(__key)) =
-                            ::jwt_runtime::__private::serde::de::MapAccess::next_key(&mut __map)?
+                        #unread_fn
+                        while let ::core::option::Option::Some(#jwt::__private::Key(__key)) =
+                            #jwt::__private::serde::de::MapAccess::next_key(&mut __map)?
                         {
                             let __index = match &*__key {
                                 #(#names => #indices,)*
@@ -303,7 +297,7 @@ fn impl_decode_claims(input: &Input<'_>) -> TokenStream {
                     }
                 }
 
-                let __result = ::jwt_runtime::__private::deserialize_object(
+                let __result = #jwt::__private::deserialize_object(
                     __json,
                     __Visitor { state: &mut *__state, marker: ::core::marker::PhantomData },
                 );
@@ -314,20 +308,20 @@ fn impl_decode_claims(input: &Input<'_>) -> TokenStream {
 }
 
 /// The expression that reads one field's value, as the `Option` the visitor keeps.
-fn read_field(field: &Field<'_>) -> TokenStream {
-    let name = &field.json_name;
-    let value_ty = field.value_ty();
-    let span = value_ty.span();
-    let read = match (Kind::of(field), ops(field)) {
+fn read_field(field: &FieldPlan<'_>) -> TokenStream {
+    let name = &field.field.json_name;
+    let value_ty = &field.value_ty;
+    let span = type_span(field.field.value_ty());
+    let read = match (field.kind, &field.ops) {
         (Kind::Time, Some(ops)) => quote!(__state.time(&mut __map, #name, #ops)?),
         (Kind::Audience, Some(ops)) => quote!(__state.audience(&mut __map, #name, #ops)?),
-        _ if ast::is_cow_str(value_ty) => quote!(__state.cow_str(&mut __map, #name)?),
+        _ if field.borrowing_cow => quote!(__state.cow_str(&mut __map, #name)?),
         (Kind::String, _) => {
             quote_spanned!(span=> __state.value::<__A, #value_ty>(&mut __map, #name, "a string")?)
         }
         // An optional custom claim follows serde: `null` reads as `None`.
-        (Kind::Custom, _) if field.optional.is_some() => {
-            let ty = field.ty;
+        (Kind::Custom, _) if field.field.optional.is_some() => {
+            let ty = &field.ty;
             let expected = expected_custom(value_ty);
             return quote_spanned!(span=> __state.value::<__A, #ty>(&mut __map, #name, #expected)?);
         }
@@ -339,62 +333,42 @@ fn read_field(field: &Field<'_>) -> TokenStream {
     quote!(::core::option::Option::Some(#read))
 }
 
-fn expected_custom(value_ty: &Type) -> TokenStream {
+fn expected_custom(value_ty: &TokenStream) -> TokenStream {
     quote!(::core::any::type_name::<#value_ty>())
 }
 
-/// The user's generics, plus (for decoding) `'__de` outliving every lifetime parameter, plus
-/// bounds for the fields whose types mention a type parameter.
-fn with_bounds(input: &Input<'_>, generics: &Generics, de: Option<&Lifetime>) -> Generics {
-    let mut generics = generics.clone();
-    let type_params: Vec<_> = generics
-        .type_params()
-        .map(|param| param.ident.clone())
-        .collect();
-    let mut predicates: Vec<WherePredicate> = Vec::new();
-    if let Some(de) = de {
-        let lifetimes: Vec<_> = generics
-            .lifetimes()
-            .map(|param| param.lifetime.clone())
-            .collect();
-        let mut param = LifetimeParam::new(de.clone());
-        param.bounds.extend(lifetimes);
-        generics.params.insert(0, GenericParam::Lifetime(param));
-    }
-    for field in &input.fields {
-        if !mentions_any(field.ty, &type_params) {
-            continue;
-        }
-        let value_ty = field.value_ty();
-        let ty = field.ty;
-        let predicate = match (Kind::of(field), de) {
-            (Kind::Time, _) => quote!(#value_ty: ::jwt_runtime::TimeClaim),
-            (Kind::Audience, _) => quote!(#value_ty: ::jwt_runtime::AudienceClaim),
-            (Kind::String, None) => quote!(#value_ty: ::jwt_runtime::StringClaim),
-            (Kind::String, Some(de)) => {
-                quote!(#value_ty: ::jwt_runtime::StringClaim + ::jwt_runtime::__private::serde::Deserialize<#de>)
-            }
-            (Kind::Custom, None) => quote!(#value_ty: ::jwt_runtime::__private::serde::Serialize),
-            // `DecodeClaims` has `Claims` as supertrait, so it needs the `Serialize` bound too.
-            (Kind::Custom, Some(de)) => quote!(
-                #value_ty: ::jwt_runtime::__private::serde::Serialize,
-                #ty: ::jwt_runtime::__private::serde::Deserialize<#de>
-            ),
-        };
-        let parsed: syn::punctuated::Punctuated<WherePredicate, syn::Token![,]> =
-            syn::parse_quote!(#predicate);
-        predicates.extend(parsed);
-    }
-    generics.make_where_clause().predicates.extend(predicates);
-    generics
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn mentions_any(ty: &Type, params: &[syn::Ident]) -> bool {
-    if params.is_empty() {
-        return false;
+    fn expand(input: TokenStream) -> String {
+        derive(&syn::parse2(input).unwrap()).to_string()
     }
-    let tokens = quote!(#ty).to_string();
-    tokens
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|word| params.iter().any(|param| param == word))
+
+    #[test]
+    fn the_crate_path_replaces_every_runtime_path() {
+        let valid = expand(quote! {
+            #[claims(crate = "jwt", alg = "HS512")]
+            struct S<T> { exp: u64, sub: String, aud: Vec<String>, data: T, #[claim(skip)] c: u8 }
+        });
+        assert!(!valid.contains("jwt_runtime"), "{valid}");
+        assert!(valid.contains("jwt :: Hs512"), "{valid}");
+        let invalid = expand(quote! {
+            #[claims(crate = "jwt", alg = "HS512")]
+            enum E {}
+        });
+        assert!(!invalid.contains("jwt_runtime"), "{invalid}");
+        assert!(invalid.contains("jwt :: Hs512"), "{invalid}");
+    }
+
+    #[test]
+    fn with_errors_the_impl_keeps_the_algorithm_and_one_use() {
+        let expanded = expand(quote! {
+            #[claims(alg = "HS384", leway = "1s")]
+            struct S { exp: u64, jti: String }
+        });
+        assert!(expanded.contains("compile_error"), "{expanded}");
+        assert!(expanded.contains("jwt_runtime :: Hs384"), "{expanded}");
+        assert!(expanded.contains("replay :: OneUse"), "{expanded}");
+    }
 }

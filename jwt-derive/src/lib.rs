@@ -1,16 +1,19 @@
 //! `#[derive(Claims)]`: the compile-time half of `jwt-runtime`.
 //!
 //! Use it through `jwt_runtime::Claims`; this crate's only item is the derive. The pipeline
-//! is parse (`attr`, `ast`) -> check (`check`) -> expand (`expand`), with errors collected in
-//! `ctxt` and a stub impl from `fallback` when any are found.
+//! is parse (`attr`, `ast`) -> check (`check`) -> plan (`plan`, `bound`) -> expand (`expand`),
+//! with errors collected in `ctxt` and stand-in impls from `fallback` where nothing can be
+//! generated.
 
 mod ast;
 mod attr;
+mod bound;
 mod check;
 mod ctxt;
 mod duration;
 mod expand;
 mod fallback;
+mod plan;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
