@@ -430,3 +430,26 @@ mod renamed_dependency {
         assert_eq!(decoded, claims);
     }
 }
+
+/// `#[serde(...)]` is one of the derive's own helper attributes: a claims type that derives
+/// only `Claims` may rename and skip with serde's spelling, and gets the same token.
+#[derive(Claims, Debug, PartialEq)]
+struct SerdeAttributesWithoutSerdeDerives {
+    #[serde(rename = "exp")]
+    expires: NumericDate,
+    #[serde(skip)]
+    cache: Vec<u8>,
+}
+
+#[test]
+fn serde_attributes_work_on_a_type_that_derives_only_claims() {
+    let claims = SerdeAttributesWithoutSerdeDerives {
+        expires: later(),
+        cache: vec![7],
+    };
+    let token = claims.encode(&key()).unwrap();
+    assert_eq!(payload(&token), serde_json::json!({ "exp": NOW + 600 }));
+    let decoded: SerdeAttributesWithoutSerdeDerives = at_now().decode(&token, &key()).unwrap();
+    assert_eq!(decoded.expires, later());
+    assert!(decoded.cache.is_empty());
+}

@@ -20,7 +20,7 @@ use syn::{DeriveInput, parse_macro_input};
 
 /// Derives `jwt_runtime::Claims` for a struct with named fields. See the `jwt-runtime`
 /// documentation for the attributes.
-#[proc_macro_derive(Claims, attributes(claim, claims))]
+#[proc_macro_derive(Claims, attributes(claim, claims, serde))]
 pub fn derive_claims(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()
