@@ -263,7 +263,7 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
 ///
 /// # Errors
 ///
-/// serde_json's error; [`classify`] turns it into a typed one.
+/// serde_json's error, which the runtime turns into a typed one.
 pub fn deserialize_object<'de, V: Visitor<'de>>(
     json: &'de [u8],
     visitor: V,

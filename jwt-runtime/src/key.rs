@@ -6,13 +6,13 @@ use crate::error::Error;
 /// The longest key id accepted, in bytes; longer `kid`s in tokens never match.
 pub const MAX_KEY_ID_LEN: usize = 256;
 
-/// Keys for signing: a single key, or a [`KeySet`]'s current key.
+/// Keys for signing: a single key, or a [`KeySet`](crate::KeySet)'s current key.
 pub trait SigningKey<A: Algorithm> {
     /// The key new tokens are signed with.
     fn signing_key(&self) -> &A::SigningKey;
 }
 
-/// Keys for verifying: a single key (which ignores the token's `kid`), or a [`KeySet`]
+/// Keys for verifying: a single key (which ignores the token's `kid`), or a [`KeySet`](crate::KeySet)
 /// (which selects by `kid`, never falling back).
 pub trait VerifyingKeys<A: Algorithm> {
     /// The key to verify a token whose header names `kid`.
