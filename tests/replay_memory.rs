@@ -296,3 +296,32 @@ fn stores_can_be_shared_by_reference_arc_box_and_trait_object() {
         assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
     }
 }
+
+#[test]
+fn every_expired_id_is_evicted_after_a_burst_sharing_one_expiry_second() {
+    // Bursts of ids that all expire in the same second land in one bucket of the expiry
+    // wheel. Once they have expired, a stream of later inserts drains the wheel (each insert
+    // evicts a few expired ids of its shard); afterwards nothing expired may be left behind.
+    const BURST: usize = 50_000;
+    let clock = clock_at(ISSUED);
+    let store = MemoryStore::builder().shards(2).clock(&clock).build();
+    for burst in 0..4_i64 {
+        let exp = NumericDate::from_secs(ISSUED + 10 + burst);
+        for i in 0..BURST {
+            let _ = store
+                .insert_if_absent(&format!("burst-{burst}-{i}"), exp)
+                .unwrap();
+        }
+    }
+    assert_eq!(store.len(), 4 * BURST);
+    clock.set(NumericDate::from_secs(ISSUED + 100));
+    let later = NumericDate::from_secs(ISSUED + 1_000);
+    // Far more inserts than needed to drain every expired id at a few per insert.
+    let drains = 4 * BURST;
+    for i in 0..drains {
+        let _ = store
+            .insert_if_absent(&format!("drain-{i}"), later)
+            .unwrap();
+    }
+    assert_eq!(store.len(), drains, "expired ids were left behind");
+}

@@ -390,11 +390,14 @@ impl<K: Clock> MemoryStore<K> {
                 continue;
             };
             popped += 1;
-            // A refreshed id no longer has this `forget_at`: its item is stale, skip it.
-            if let Ok(entry) = state
-                .ids
-                .find_entry(hash, |entry| entry.forget_at == forget_at)
-            {
+            // The table matches candidates by a 7-bit tag of the hash only: compare the whole
+            // hash too, or another id expiring in the same second could be evicted in this
+            // one's place, leaving this one behind for ever. (Two ids with one full hash and
+            // one `forget_at` each have an item here, so either may go first.) A refreshed id
+            // no longer has this `forget_at`: its item is stale, skip it.
+            if let Ok(entry) = state.ids.find_entry(hash, |entry| {
+                entry.forget_at == forget_at && self.hasher.hash_one(entry.id.as_bytes()) == hash
+            }) {
                 entry.remove();
             }
         }
