@@ -38,6 +38,7 @@
 //! | every token [`Error`]: too large, JWE, malformed, duplicate member, algorithm, `crit`, `typ`, unknown `kid`, signature, expired, not yet valid, `iat` in the future or outside its window, issuer, audience, subject, missing / mistyped / invalid claim, replayed `jti` | 401 | `invalid_token` | with `error_description` |
 //! | the application refuses an authentic token for lack of privileges ([`Rejection::insufficient_scope`]) | 403 | `insufficient_scope` | with `error_description` and, if set, `scope` |
 //! | [`Error::StoreUnavailable`]: the replay store could not be asked (the token is still refused: fail closed) | 503 | none | none: the token may be fine, the client should retry rather than re-authenticate |
+//! | [`Error::ReplayUnconfirmed`]: the replay store was asked but never answered, so the token may have been consumed | 503 | none | none: the description says a retry may be refused as used, and then a new token is needed |
 //! | [`Error::Encode`] (only raised by encoding; listed for completeness) | 500 | none | none |
 //!
 //! Descriptions are fixed texts per cause (see [`Rejection::description`]): they never
@@ -535,6 +536,12 @@ impl From<&Error> for Rejection {
             Error::StoreUnavailable(_) => {
                 Rejection::server(503, "the token cannot be checked now; try again later")
             }
+            // The id may be consumed already: "try again later" would be untrue when it was,
+            // as the retry would then be refused as already used.
+            Error::ReplayUnconfirmed(_) => Rejection::server(
+                503,
+                "the token could not be checked and may have been used up; if a retry is refused, request a new token",
+            ),
             Error::Encode(_) => Rejection::server(500, "internal error"),
         }
     }
@@ -737,6 +744,7 @@ mod tests {
             },
             Error::Replayed,
             Error::StoreUnavailable(Arc::new(std::io::Error::other("redis down"))),
+            Error::ReplayUnconfirmed(Arc::new(std::io::Error::other("timed out"))),
             Error::Encode("boom".into()),
         ]
     }
@@ -746,7 +754,7 @@ mod tests {
         for error in every_error() {
             let rejection = Rejection::from(&error);
             match error {
-                Error::StoreUnavailable(_) => {
+                Error::StoreUnavailable(_) | Error::ReplayUnconfirmed(_) => {
                     assert_eq!(rejection.status(), 503);
                     assert_eq!(rejection.challenge(None), None);
                 }
