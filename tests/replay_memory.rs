@@ -350,3 +350,88 @@ fn every_expired_id_is_evicted_after_a_burst_sharing_one_expiry_second() {
     }
     assert_eq!(store.len(), drains, "expired ids were left behind");
 }
+
+/// A one-use kind for another audience.
+#[derive(Claims, Debug)]
+#[claims(iss = "https://auth.example.com", aud = "invites.example.com")]
+struct Invite {
+    sub: String,
+    exp: NumericDate,
+    jti: String,
+}
+
+/// The same declarations as `Link`: it accepts `Link` tokens.
+#[derive(Claims, Debug)]
+#[claims(iss = "https://auth.example.com", aud = "links.example.com")]
+struct LinkAlias {
+    sub: String,
+    exp: NumericDate,
+    jti: String,
+}
+
+fn invite(jti: &str) -> String {
+    Invite {
+        sub: "ada".into(),
+        exp: NumericDate::from_secs(ISSUED + LIFETIME),
+        jti: jti.into(),
+    }
+    .encode(&key())
+    .unwrap()
+}
+
+#[test]
+fn replay_ids_are_namespaced_one_namespace_per_one_use_type() {
+    // Two kinds of one-use token share a store and use the same `jti`: neither uses up the
+    // other's id.
+    let store = MemoryStore::new();
+    let validation = at(ISSUED);
+    assert!(
+        validation
+            .decode_once::<Link, _, _>(&token("42"), &key(), &store)
+            .is_ok()
+    );
+    let invite_42 = validation.decode_once::<Invite, _, _>(&invite("42"), &key(), &store);
+    assert!(invite_42.is_ok(), "{invite_42:?}");
+    let replayed = validation.decode_once::<Invite, _, _>(&invite("42"), &key(), &store);
+    assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
+    assert_ne!(
+        ReplayId::namespace_of::<Link>(),
+        ReplayId::namespace_of::<Invite>()
+    );
+
+    // The same through one axum `Verifier` and its shared store.
+    let verifier = jwt_runtime::http::axum::Verifier::new(key()).clock(clock_at(ISSUED));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        assert!(verifier.verify::<Link>(&token("7")).await.is_ok());
+        let other = verifier.verify::<Invite>(&invite("7")).await;
+        assert!(other.is_ok(), "{other:?}");
+        for replayed in [
+            verifier.verify::<Link>(&token("7")).await.map(drop),
+            verifier.verify::<Invite>(&invite("7")).await.map(drop),
+        ] {
+            assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
+        }
+    });
+}
+
+#[test]
+fn types_that_accept_the_same_tokens_share_a_namespace() {
+    // A token consumed as one type is not accepted again as another that declares the same
+    // issuer, audience, `typ` and algorithm, and so accepts the same tokens.
+    assert_eq!(
+        ReplayId::namespace_of::<Link>(),
+        ReplayId::namespace_of::<LinkAlias>()
+    );
+    let store = MemoryStore::new();
+    let validation = at(ISSUED);
+    assert!(
+        validation
+            .decode_once::<Link, _, _>(&token("shared"), &key(), &store)
+            .is_ok()
+    );
+    let again = validation.decode_once::<LinkAlias, _, _>(&token("shared"), &key(), &store);
+    assert!(matches!(again, Err(Error::Replayed)), "{again:?}");
+}

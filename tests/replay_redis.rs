@@ -18,6 +18,7 @@ mod store_contract;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use jwt_runtime::http::Rejection;
 use jwt_runtime::replay::{AsyncRedisStore, RedisStore, ReplayId, StoreError};
 use jwt_runtime::{Claims, Error, FixedClock, HmacKey, Hs256, NumericDate, Validation};
 use redis_server::{RedisServer as Server, free_port, redis_installed};
@@ -595,6 +596,109 @@ fn redis_forgets_the_id_once_the_token_has_expired() {
     let later = validation_at(now + 1);
     let expired = later.decode_once::<Link, _, _>(&token, &key(), &store);
     assert!(matches!(expired, Err(Error::Expired { .. })), "{expired:?}");
+}
+
+/// Sends `DEBUG SLEEP <secs>` on a connection of its own and returns without waiting: Redis
+/// then answers nobody for that long. Read the stream to wait for the end.
+fn make_redis_sleep(server: &Server, secs: f64) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(stream, "DEBUG SLEEP {secs}\r\n").unwrap();
+    // Loopback: the server is asleep well within this.
+    std::thread::sleep(Duration::from_millis(100));
+    stream
+}
+
+fn wait_until_awake(mut stream: std::net::TcpStream) {
+    use std::io::Read;
+    let mut reply = [0; 5];
+    stream.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"+OK\r\n");
+}
+
+#[test]
+fn a_redis_timeout_after_the_set_was_sent_is_answered_as_unconfirmed_not_try_again_later() {
+    require_redis!();
+    let server = Server::start(&["--enable-debug-command", "local"]);
+    let now = server.now();
+    let validation = validation_at(now);
+    let store = RedisStore::builder(server.url())
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    store.ping().unwrap();
+    let token = token("late", now + 600);
+
+    // Redis is busy for 0.8 s: the SET waits in its socket, the store gives up after 0.2 s,
+    // and Redis runs the SET when it wakes.
+    let sleeping = make_redis_sleep(&server, 0.8);
+    let first = validation
+        .decode_once::<Link, _, _>(&token, &key(), &store)
+        .unwrap_err();
+    wait_until_awake(sleeping);
+
+    // The answer does not promise that a retry works: the id may have been consumed...
+    assert!(matches!(first, Error::ReplayUnconfirmed(_)), "{first:?}");
+    let rejection = Rejection::from(&first);
+    assert_eq!(rejection.status(), 503);
+    let description = rejection.description().unwrap();
+    assert!(!description.contains("try again later"), "{description}");
+    assert!(description.contains("may have been used"), "{description}");
+    // ...and it was: the late SET landed, so the retry is refused as used, as announced.
+    let retry = validation.decode_once::<Link, _, _>(&token, &key(), &store);
+    assert!(matches!(retry, Err(Error::Replayed)), "{retry:?}");
+
+    // The async store says the same.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let async_store = runtime.block_on(async {
+        let store = RedisStore::builder(server.url())
+            .timeout(Duration::from_millis(200))
+            .build_async()
+            .unwrap();
+        store.ping().await.unwrap();
+        store
+    });
+    let token = self::token("late-async", now + 600);
+    let sleeping = make_redis_sleep(&server, 0.8);
+    let first = runtime
+        .block_on(validation.decode_once_async::<Link, _, _>(&token, &key(), &async_store))
+        .unwrap_err();
+    wait_until_awake(sleeping);
+    assert!(matches!(first, Error::ReplayUnconfirmed(_)), "{first:?}");
+    let retry =
+        runtime.block_on(validation.decode_once_async::<Link, _, _>(&token, &key(), &async_store));
+    assert!(matches!(retry, Err(Error::Replayed)), "{retry:?}");
+}
+
+#[test]
+fn replay_ids_are_namespaced_unambiguously_across_redis_prefixes() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let now = server.now();
+    let validation = validation_at(now);
+    // `app:` + `reset:42` and `app:reset:` + `42`: one key once, two keys now.
+    let app = RedisStore::builder(server.url())
+        .key_prefix("app:")
+        .build()
+        .unwrap();
+    let app_reset = RedisStore::builder(server.url())
+        .key_prefix("app:reset:")
+        .build()
+        .unwrap();
+    let first = token("reset:42", now + 600);
+    let second = token("42", now + 600);
+    let accepted = validation.decode_once::<Link, _, _>(&first, &key(), &app);
+    assert!(accepted.is_ok(), "{accepted:?}");
+    let accepted = validation.decode_once::<Link, _, _>(&second, &key(), &app_reset);
+    assert!(accepted.is_ok(), "{accepted:?}");
+    for (token, store) in [(&first, &app), (&second, &app_reset)] {
+        let replayed = validation.decode_once::<Link, _, _>(token, &key(), store);
+        assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
+    }
+    assert_eq!(stored_ids(&server), 2);
 }
 
 /// Three masters on loopback, slots spread by `redis-cli --cluster create`.

@@ -778,6 +778,27 @@ mod tests {
     }
 
     #[test]
+    fn a_store_that_never_answered_is_not_told_to_try_again_later() {
+        // The id may be consumed already: a retry can be refused as used, and the answer
+        // must not promise otherwise.
+        let unconfirmed = Rejection::from(&Error::ReplayUnconfirmed(Arc::new(
+            std::io::Error::other("timed out"),
+        )));
+        let unavailable = Rejection::from(&Error::StoreUnavailable(Arc::new(
+            std::io::Error::other("refused"),
+        )));
+        assert_eq!(unconfirmed.status(), 503);
+        assert_eq!(unconfirmed.challenge(None), None);
+        let description = unconfirmed.description().unwrap();
+        assert!(!description.contains("try again later"), "{description}");
+        assert!(
+            description.contains("may have been used up"),
+            "{description}"
+        );
+        assert_ne!(unconfirmed.description(), unavailable.description());
+    }
+
+    #[test]
     fn descriptions_are_fixed_text_that_fits_a_challenge() {
         let rejections = every_error()
             .into_iter()
