@@ -82,7 +82,7 @@ mod sealed {
 pub trait ReplayPolicy: sealed::Sealed {}
 
 /// A claims type without `jti`: a valid token may be presented any number of times until it
-/// expires. [`Claims::decode`] is available.
+/// expires. [`Claims::decode`](crate::Claims::decode) is available.
 #[derive(Debug, Clone, Copy)]
 pub struct Reusable;
 

@@ -111,7 +111,7 @@ pub struct Verifier<A: Algorithm> {
 struct Inner<A: Algorithm> {
     keys: Arc<dyn VerifyingKeys<A> + Send + Sync>,
     validation: Validation<SharedClock>,
-    /// The clock `validation` holds, kept to rebuild `validation` and the default store.
+    /// The clock `validation` holds, kept to rebuild `validation`.
     clock: SharedClock,
     realm: Option<Realm>,
     store: SharedStore,

@@ -44,9 +44,10 @@ const MAX_NAMESPACES: usize = 1 << 16;
 ///   [`InsertOutcome::Inserted`].
 /// - **Time**: the store has no clock of its own. Its time is the latest
 ///   [`ReplayWindow::checked_at`] it has been told (a high-water mark: it never moves
-///   backwards), and it keeps each id for the window's [`remaining_secs`] past that time,
-///   plus the retention margin ([`DEFAULT_RETENTION_MARGIN`], five minutes, by default),
-///   rounded up to a whole second. A validation whose `checked_at` is further behind the
+///   backwards), and it keeps each id for the window's
+///   [`remaining_secs`](ReplayWindow::remaining_secs) past that time, plus the retention
+///   margin ([`DEFAULT_RETENTION_MARGIN`], five minutes, by default), rounded up to a whole
+///   second. A validation whose `checked_at` is further behind the
 ///   store's time than the margin (a clock that stepped back, servers whose clocks or
 ///   leeways differ by more) is refused with [`StoreError::ClockBehind`]: the store may have
 ///   forgotten ids that validation would still accept, so it fails closed rather than answer
@@ -726,7 +727,7 @@ mod tests {
 
     #[test]
     fn retention_is_relative_to_the_checking_clock() {
-        // The validation's clock is far behind the store's earlier time... within the margin.
+        // A validation 50 s behind the store's time, within the margin, is served.
         let store = MemoryStore::builder()
             .retention_margin(Duration::from_secs(100))
             .build();
