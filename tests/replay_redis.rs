@@ -16,6 +16,8 @@ mod redis_server;
 mod store_contract;
 
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::time::Duration;
 
 use jwt_runtime::http::Rejection;
@@ -204,13 +206,16 @@ fn sync_store_accepts_once_with_the_documented_key_and_time_to_live() {
     let again = validation.decode_once::<Link, _, _>(&token, &key(), &store);
     assert!(matches!(again, Err(Error::Replayed)), "{again:?}");
 
-    // `SET 8:jwt:jti:16:<namespace><jti> 1 NX PX <(exp - now + margin) in ms>`.
+    // `SET 8:jwt:jti:16:<namespace><jti> <nonce> NX PX <(exp - now + margin) in ms> GET`.
     let key_name = link_key("jwt:jti:", "sync-1");
     let value: String = redis::cmd("GET")
         .arg(&key_name)
         .query(&mut server.connection())
         .unwrap();
-    assert_eq!(value, "1");
+    assert!(
+        value.len() == 32 && value.bytes().all(|byte| byte.is_ascii_hexdigit()),
+        "{value}"
+    );
     let ttl = pttl(&server, &key_name);
     assert!((899_000..=900_000).contains(&ttl), "{ttl}");
 
@@ -699,6 +704,72 @@ fn replay_ids_are_namespaced_unambiguously_across_redis_prefixes() {
         assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
     }
     assert_eq!(stored_ids(&server), 2);
+}
+
+/// A loopback proxy to Redis that, when `drop_next_reply` is set, passes the next command on
+/// and closes the client's connection instead of returning the reply: Redis ran the command,
+/// the client never heard. Commands and replies here are small: one read each.
+fn lossy_proxy(redis_port: u16) -> (u16, Arc<AtomicBool>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let drop_next_reply = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&drop_next_reply);
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let (Ok(mut client), flag) = (client, Arc::clone(&flag)) else {
+                return;
+            };
+            std::thread::spawn(move || {
+                let mut upstream = std::net::TcpStream::connect(("127.0.0.1", redis_port)).unwrap();
+                let mut buffer = vec![0; 1 << 16];
+                loop {
+                    let Ok(read) = client.read(&mut buffer) else {
+                        return;
+                    };
+                    if read == 0 || upstream.write_all(&buffer[..read]).is_err() {
+                        return;
+                    }
+                    let Ok(replied) = upstream.read(&mut buffer) else {
+                        return;
+                    };
+                    if flag.swap(false, AtomicOrdering::SeqCst) {
+                        let _ = client.shutdown(std::net::Shutdown::Both);
+                        return;
+                    }
+                    if client.write_all(&buffer[..replied]).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, drop_next_reply)
+}
+
+#[test]
+fn a_set_retried_after_its_reply_was_lost_is_accepted_not_reported_as_its_own_replay() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let (port, drop_next_reply) = lossy_proxy(server.port);
+    let store = RedisStore::open(&format!("redis://127.0.0.1:{port}/")).unwrap();
+    // One idle connection in the pool; the next command's reply is lost on it.
+    store.ping().unwrap();
+    drop_next_reply.store(true, AtomicOrdering::SeqCst);
+    let now = server.now();
+    let validation = validation_at(now);
+    let token = token("lost-reply", now + 600);
+
+    // Redis stored the id, the reply never came, the store retried on a fresh connection and
+    // found its own value: the token is accepted, once.
+    let first = validation.decode_once::<Link, _, _>(&token, &key(), &store);
+    assert!(first.is_ok(), "{first:?}");
+    assert!(
+        !drop_next_reply.load(AtomicOrdering::SeqCst),
+        "the reply was not dropped"
+    );
+    let again = validation.decode_once::<Link, _, _>(&token, &key(), &store);
+    assert!(matches!(again, Err(Error::Replayed)), "{again:?}");
 }
 
 /// Three masters on loopback, slots spread by `redis-cli --cluster create`.

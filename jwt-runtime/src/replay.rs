@@ -22,9 +22,9 @@
 //! Stores:
 //!
 //! - [`MemoryStore`]: in-process, concurrent, bounded; for a single server.
-//! - [`RedisStore`] and [`AsyncRedisStore`] (feature `redis`): `SET <key> 1 NX PX <ms>` on a
-//!   Redis server or Redis Cluster, with a relative time to live, so that every server behind
-//!   a load balancer shares one view.
+//! - [`RedisStore`] and [`AsyncRedisStore`] (feature `redis`): `SET <key> <nonce> NX PX <ms>
+//!   GET` on a Redis server or Redis Cluster, with a relative time to live, so that every
+//!   server behind a load balancer shares one view.
 //!
 //! # Examples
 //!

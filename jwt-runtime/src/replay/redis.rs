@@ -230,14 +230,17 @@ impl RedisStoreBuilder {
 /// A replay store on Redis, for synchronous callers: every server that shares the Redis (or
 /// Redis Cluster) shares one view of the consumed ids.
 ///
-/// Consuming an id is one atomic command, `SET <key> 1 NX PX <ms>`. The key is
+/// Consuming an id is one atomic command, `SET <key> <nonce> NX PX <ms> GET` (Redis 7.0 or
+/// later). The key is
 /// `<prefix length>:<prefix><namespace length>:<namespace><jti>` (by default
 /// `8:jwt:jti:16:<the type's namespace><jti>`), which no two (prefix, namespace, `jti`) share.
 /// The time to live is relative: the time the token stays acceptable to the validation that
 /// consumed it ([`ReplayWindow::remaining_secs`], measured from that validation's own clock
 /// reading), plus the retention margin, rounded up to a millisecond. Redis forgets the id that
 /// long after it stored it, whatever its clock says the date is: a Redis clock that is off
-/// does not shorten the retention. The reply `OK` means fresh, nil means replayed. A
+/// does not shorten the retention. The value is 128 random bits, new for each call: the reply
+/// nil means fresh, this call's own value means fresh too (a retry of this call, by the client
+/// library, after the first reply was lost), any other value means replayed. A
 /// connection error before the command was sent, an error reply or an unexpected reply
 /// rejects the token with [`Error::StoreUnavailable`](crate::Error::StoreUnavailable); a
 /// timeout or a connection lost after it was sent, when the id may or may not be stored,
@@ -248,8 +251,8 @@ impl RedisStoreBuilder {
 /// kept for reuse. After an error a connection is dropped; when a reused connection turns out
 /// dead (Redis restarted), the idle ones are dropped too and the command is retried once on a
 /// fresh connection, so the store recovers without restarting the application. (Should that
-/// first command have reached Redis before the connection died, the retry finds the id: that
-/// answer is reported as unconfirmed, not as a replay, since the id may be this caller's own.)
+/// first command have reached Redis before the connection died, the retry finds this call's
+/// own value, and the token is accepted once, never reported as its own replay.)
 ///
 /// From async code use `AsyncRedisStore` (feature `redis-async`), so that a round trip does
 /// not block the runtime.
@@ -446,16 +449,11 @@ impl ReplayStore for RedisStore {
         id: ReplayId<'_>,
         window: ReplayWindow,
     ) -> Result<InsertOutcome, StoreError> {
-        let command = set_nx(&self.prefix, id, window, self.margin);
+        let nonce = Nonce::new()?;
+        let command = set_nx(&self.prefix, id, window, self.margin, &nonce);
+        // A retry's reply is exact too: the nonce tells this caller's own earlier write apart.
         match self.run(&command)? {
-            Reply::First(value) => outcome(value),
-            Reply::Retried(value) => match outcome(value)? {
-                InsertOutcome::Inserted => Ok(InsertOutcome::Inserted),
-                // Perhaps this caller's own first attempt: not a replay for certain.
-                InsertOutcome::AlreadyPresent => Err(StoreError::unconfirmed(
-                    "the connection dropped after SET was sent, and the retry found the id",
-                )),
-            },
+            Reply::First(value) | Reply::Retried(value) => outcome(value, &nonce),
         }
     }
 }
@@ -571,8 +569,12 @@ impl AsyncReplayStore for AsyncRedisStore {
         id: ReplayId<'_>,
         window: ReplayWindow,
     ) -> impl Future<Output = Result<InsertOutcome, StoreError>> + Send {
-        let command = set_nx(&self.prefix, id, window, self.margin);
-        async move { outcome(self.run(command).await?) }
+        let command = Nonce::new()
+            .map(|nonce| (set_nx(&self.prefix, id, window, self.margin, &nonce), nonce));
+        async move {
+            let (command, nonce) = command?;
+            outcome(self.run(command).await?, &nonce)
+        }
     }
 }
 
@@ -592,17 +594,45 @@ impl fmt::Debug for AsyncRedisStore {
     }
 }
 
-/// `SET <key> 1 NX PX <ms>`: the key as [`key`] builds it, the time to live as [`px`].
-fn set_nx(prefix: &[u8], id: ReplayId<'_>, window: ReplayWindow, margin: Duration) -> Cmd {
+/// `SET <key> <nonce> NX PX <ms> GET`: the key as [`key`] builds it, the time to live as
+/// [`px`]. `GET` returns the value already there (nil when this call stored it), so that a
+/// command the client library retried after a lost reply is still answered exactly: finding
+/// this call's own nonce means this call stored it.
+fn set_nx(
+    prefix: &[u8],
+    id: ReplayId<'_>,
+    window: ReplayWindow,
+    margin: Duration,
+    nonce: &Nonce,
+) -> Cmd {
     let mut command = redis::cmd("SET");
     command
         .arg(key(prefix, id))
-        .arg(1)
+        .arg(&nonce.0[..])
         .arg("NX")
         .arg("PX")
-        .arg(px(window, margin));
+        .arg(px(window, margin))
+        .arg("GET");
     command
 }
+
+/// 128 random bits in hex, distinct for every insert: the value stored under a key.
+struct Nonce([u8; 32]);
+
+impl Nonce {
+    fn new() -> Result<Nonce, StoreError> {
+        let mut random = [0_u8; 16];
+        getrandom::fill(&mut random).map_err(|error| StoreError::backend(error.to_string()))?;
+        let mut hex = [0_u8; 32];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(random) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 0xf)];
+        }
+        Ok(Nonce(hex))
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// `<prefix length>:<prefix><namespace length>:<namespace><jti>`: every part but the last
 /// is length-prefixed, so no two (prefix, namespace, `jti`) share a key.
@@ -640,16 +670,18 @@ fn sent_error(error: RedisError) -> StoreError {
     }
 }
 
-fn outcome(reply: Value) -> Result<InsertOutcome, StoreError> {
+/// The reply to `SET ... NX GET`: nil when this call stored the id; the value already there
+/// otherwise, which is this call's own nonce only when a retry of this very call stored it.
+fn outcome(reply: Value, nonce: &Nonce) -> Result<InsertOutcome, StoreError> {
     match reply {
-        Value::Okay => Ok(InsertOutcome::Inserted),
-        Value::SimpleString(text) if text == "OK" => Ok(InsertOutcome::Inserted),
-        Value::Nil => Ok(InsertOutcome::AlreadyPresent),
+        Value::Nil => Ok(InsertOutcome::Inserted),
+        Value::BulkString(value) if value == nonce.0 => Ok(InsertOutcome::Inserted),
+        Value::BulkString(_) => Ok(InsertOutcome::AlreadyPresent),
         other => Err(StoreError::backend(UnexpectedReply(other))),
     }
 }
 
-/// Redis answered `SET ... NX` with neither `OK` nor nil.
+/// Redis answered `SET ... NX GET` with neither a value nor nil.
 #[derive(Debug)]
 struct UnexpectedReply(Value);
 
@@ -664,7 +696,7 @@ impl fmt::Display for UnexpectedReply {
             text.truncate(end);
             text.push('…');
         }
-        write!(f, "unexpected reply to SET NX: {text}")
+        write!(f, "unexpected reply to SET NX GET: {text}")
     }
 }
 
@@ -700,21 +732,26 @@ mod tests {
 
     #[test]
     fn command_layout() {
+        let nonce = Nonce::new().unwrap();
         let command = set_nx(
             b"jwt:jti:",
             ReplayId::new("links", "abc"),
             window(1_700_000_000.0, 1_700_000_600.25),
             Duration::from_secs(300),
+            &nonce,
         );
         let expected: Vec<&[u8]> = vec![
             b"SET",
             b"8:jwt:jti:5:linksabc",
-            b"1",
+            &nonce.0,
             b"NX",
             b"PX",
             b"900250",
+            b"GET",
         ];
         assert_eq!(arguments(&command), expected);
+        assert!(nonce.0.iter().all(u8::is_ascii_hexdigit));
+        assert_ne!(Nonce::new().unwrap().0, nonce.0);
     }
 
     #[test]
@@ -749,17 +786,26 @@ mod tests {
 
     #[test]
     fn replies() {
-        assert_eq!(outcome(Value::Okay).unwrap(), InsertOutcome::Inserted);
+        let nonce = Nonce::new().unwrap();
+        let outcome = |reply| outcome(reply, &nonce);
+        assert_eq!(outcome(Value::Nil).unwrap(), InsertOutcome::Inserted);
+        // This call's own write, found by a retry: fresh, not a replay.
         assert_eq!(
-            outcome(Value::SimpleString("OK".into())).unwrap(),
+            outcome(Value::BulkString(nonce.0.to_vec())).unwrap(),
             InsertOutcome::Inserted
         );
-        assert_eq!(outcome(Value::Nil).unwrap(), InsertOutcome::AlreadyPresent);
+        // Anyone else's value, or the "1" of an older version: a replay.
+        for other in [Nonce::new().unwrap().0.to_vec(), b"1".to_vec()] {
+            assert_eq!(
+                outcome(Value::BulkString(other)).unwrap(),
+                InsertOutcome::AlreadyPresent
+            );
+        }
         for unexpected in [
+            Value::Okay,
             Value::Int(1),
             Value::SimpleString("QUEUED".into()),
-            Value::BulkString(vec![b'x'; 1_000]),
-            Value::Array(vec![]),
+            Value::Array(vec![Value::BulkString(vec![b'x'; 1_000])]),
         ] {
             let error = outcome(unexpected).unwrap_err();
             assert!(error.to_string().len() < 160, "{error}");
