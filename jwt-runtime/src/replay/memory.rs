@@ -320,7 +320,8 @@ impl MemoryStore {
     ///
     /// [`StoreError::Full`] when `capacity` ids are live and `id` is not one of them;
     /// [`StoreError::ClockBehind`] when `window.checked_at()` is further behind the store's
-    /// time than the retention margin; [`StoreError::Backend`] for a 65,537th namespace.
+    /// time than the retention margin; [`StoreError::Backend`] for a 65,536th namespace in
+    /// one shard.
     pub fn insert_if_absent(
         &self,
         id: ReplayId<'_>,
