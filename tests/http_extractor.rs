@@ -11,7 +11,9 @@ use axum::http::{Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jwt_runtime::http::axum::{Bearer, BearerRejection, Verifier};
 use jwt_runtime::http::{ErrorCode, Realm, Rejection};
-use jwt_runtime::replay::{AsyncReplayStore, InsertOutcome, MemoryStore, StoreError};
+use jwt_runtime::replay::{
+    AsyncReplayStore, InsertOutcome, MemoryStore, ReplayId, ReplayWindow, StoreError,
+};
 use jwt_runtime::{Claims, Error, FixedClock, HmacKey, Hs256, KeySet, NumericDate, Validation};
 
 const NOW: i64 = 1_700_000_000;
@@ -281,7 +283,11 @@ fn a_rejected_one_use_token_does_not_burn_its_jti() {
 struct DownStore(AtomicUsize);
 
 impl AsyncReplayStore for DownStore {
-    async fn insert_if_absent(&self, _: &str, _: NumericDate) -> Result<InsertOutcome, StoreError> {
+    async fn insert_if_absent(
+        &self,
+        _: ReplayId<'_>,
+        _: ReplayWindow,
+    ) -> Result<InsertOutcome, StoreError> {
         self.0.fetch_add(1, Ordering::Relaxed);
         Err(StoreError::backend("connection refused"))
     }
@@ -309,7 +315,7 @@ fn an_unavailable_store_is_503_without_a_challenge() {
 
 #[test]
 fn a_shared_store_is_shared() {
-    let store = Arc::new(MemoryStore::builder().clock(FixedClock(at(NOW))).build());
+    let store = Arc::new(MemoryStore::new());
     let first = Verifier::new(key())
         .clock(FixedClock(at(NOW)))
         .shared_replay_store(Arc::clone(&store));

@@ -9,7 +9,7 @@ mod store_contract;
 use std::sync::Arc;
 use std::time::Duration;
 
-use jwt_runtime::replay::{MemoryStore, ReplayStore, StoreError};
+use jwt_runtime::replay::{MemoryStore, ReplayId, ReplayStore, ReplayWindow, StoreError};
 use jwt_runtime::{Claims, Error, HmacKey, Hs256, ManualClock, NumericDate, Validation, dangerous};
 
 const ISSUED: i64 = 1_700_000_000;
@@ -37,12 +37,12 @@ fn clock_at(secs: i64) -> ManualClock {
     ManualClock::new(NumericDate::from_secs(secs))
 }
 
-/// A fresh store whose clock reads `ISSUED`.
-fn store() -> MemoryStore<ManualClock> {
-    MemoryStore::builder().clock(clock_at(ISSUED)).build()
+/// A fresh store with the defaults.
+fn store() -> MemoryStore {
+    MemoryStore::new()
 }
 
-fn stored_ids(store: &MemoryStore<ManualClock>) -> usize {
+fn stored_ids(store: &MemoryStore) -> usize {
     store.len()
 }
 
@@ -112,14 +112,18 @@ fn at(secs: i64) -> Validation<ManualClock> {
 }
 
 #[test]
-fn the_id_is_kept_until_exp_plus_leeway_then_forgotten() {
-    // The validation clock stays inside the token's lifetime (thanks to the leeway); only the
-    // store's clock moves, to show exactly when the store forgets.
+fn the_id_is_kept_while_the_consuming_validation_accepts_the_token() {
+    // Retention is measured from the validation's own clock reading: with no margin, the id
+    // is kept exactly until the token fails the `exp` check (exp + leeway), and no longer.
     let leeway = Duration::from_secs(30);
     let exp = ISSUED + LIFETIME;
-    let store_clock = clock_at(ISSUED);
-    let store = MemoryStore::builder().clock(&store_clock).build();
-    let validation = at(exp + 10).leeway(leeway);
+    // One shard, so that the later insert below evicts from the first id's shard.
+    let store = MemoryStore::builder()
+        .shards(1)
+        .retention_margin(Duration::ZERO)
+        .build();
+    let clock = clock_at(exp + 10);
+    let validation = Validation::new().clock(&clock).leeway(leeway);
     let token = token("lenient");
 
     assert!(
@@ -127,15 +131,26 @@ fn the_id_is_kept_until_exp_plus_leeway_then_forgotten() {
             .decode_once::<Link, _, _>(&token, &key(), &store)
             .is_ok()
     );
-    store_clock.set(NumericDate::from_secs(exp + 29));
+    clock.set(NumericDate::from_f64((exp + 29) as f64 + 0.999).unwrap());
     let replayed = validation.decode_once::<Link, _, _>(&token, &key(), &store);
     assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
-    store_clock.set(NumericDate::from_secs(exp + 30));
+    // A later token moves the store's time on to exp + 30 - 30: the id is forgotten...
+    let later = Link {
+        exp: NumericDate::from_secs(exp + 600),
+        ..link("later")
+    }
+    .encode(&key())
+    .unwrap();
+    clock.set(NumericDate::from_secs(exp + 30));
     assert!(
         validation
-            .decode_once::<Link, _, _>(&token, &key(), &store)
+            .decode_once::<Link, _, _>(&later, &key(), &store)
             .is_ok()
     );
+    assert_eq!(store.len(), 1, "the first id was evicted");
+    // ...exactly when the token fails the `exp` check for this validation.
+    let expired = validation.decode_once::<Link, _, _>(&token, &key(), &store);
+    assert!(matches!(expired, Err(Error::Expired { .. })), "{expired:?}");
 }
 
 #[test]
@@ -147,33 +162,33 @@ fn a_declared_leeway_extends_the_memory_too() {
     }
     .encode(&key())
     .unwrap();
-    let store_clock = clock_at(ISSUED);
-    let store = MemoryStore::builder().clock(&store_clock).build();
-    let validation = at(exp + 29);
+    let store = MemoryStore::builder()
+        .retention_margin(Duration::ZERO)
+        .build();
+    let clock = clock_at(exp + 20);
+    let validation = Validation::new().clock(&clock);
 
     assert!(
         validation
             .decode_once::<LenientLink, _, _>(&token, &key(), &store)
             .is_ok()
     );
-    store_clock.set(NumericDate::from_secs(exp + 29));
+    clock.set(NumericDate::from_secs(exp + 29));
     let replayed = validation.decode_once::<LenientLink, _, _>(&token, &key(), &store);
     assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
-    store_clock.set(NumericDate::from_secs(exp + 30));
-    assert!(
-        validation
-            .decode_once::<LenientLink, _, _>(&token, &key(), &store)
-            .is_ok()
-    );
-    // And past exp + leeway the token itself is expired: the forgotten id cannot be reused.
-    let expired = at(exp + 30).decode_once::<LenientLink, _, _>(&token, &key(), &store);
+    // Past exp + leeway the token itself is expired: the id may go.
+    clock.set(NumericDate::from_secs(exp + 30));
+    let expired = validation.decode_once::<LenientLink, _, _>(&token, &key(), &store);
     assert!(matches!(expired, Err(Error::Expired { .. })), "{expired:?}");
 }
 
 #[test]
 fn a_full_store_fails_closed_and_never_evicts_a_live_id() {
     let clock = clock_at(ISSUED);
-    let store = MemoryStore::builder().capacity(2).clock(&clock).build();
+    let store = MemoryStore::builder()
+        .capacity(2)
+        .retention_margin(Duration::ZERO)
+        .build();
     let validation = Validation::new().clock(&clock);
 
     assert!(
@@ -224,7 +239,10 @@ fn memory_stays_bounded_under_a_stream_of_distinct_ids() {
     // second every 100 tokens: about 1,000 are live at any time, and the store holds about
     // that many, never the whole stream, and never fills up.
     let clock = clock_at(ISSUED);
-    let store = MemoryStore::builder().capacity(2_000).clock(&clock).build();
+    let store = MemoryStore::builder()
+        .capacity(2_000)
+        .retention_margin(Duration::ZERO)
+        .build();
     let validation = Validation::new().clock(&clock);
     let key = key();
     let mut most = 0;
@@ -247,7 +265,7 @@ fn memory_stays_bounded_under_a_stream_of_distinct_ids() {
 
 #[test]
 fn the_escape_hatch_checks_everything_but_replay_and_consumes_nothing() {
-    let store = MemoryStore::builder().clock(clock_at(ISSUED)).build();
+    let store = MemoryStore::new();
     let validation = at(ISSUED);
     let token = token("inspected");
     for _ in 0..2 {
@@ -271,7 +289,7 @@ fn the_escape_hatch_checks_everything_but_replay_and_consumes_nothing() {
 
 #[test]
 fn stores_can_be_shared_by_reference_arc_box_and_trait_object() {
-    let store = Arc::new(MemoryStore::builder().clock(clock_at(ISSUED)).build());
+    let store = Arc::new(MemoryStore::new());
     let validation = at(ISSUED);
     let boxed: Box<dyn ReplayStore + Send + Sync> = Box::new(Arc::clone(&store));
     let dynamic: &dyn ReplayStore = &*store;
@@ -295,4 +313,125 @@ fn stores_can_be_shared_by_reference_arc_box_and_trait_object() {
         let replayed = validation.decode_once::<Link, _, _>(&token(jti), &key(), &*store);
         assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
     }
+}
+
+#[test]
+fn every_expired_id_is_evicted_after_a_burst_sharing_one_expiry_second() {
+    // Bursts of ids that all expire in the same second land in one bucket of the expiry
+    // wheel. Once they have expired, a stream of later inserts drains the wheel (each insert
+    // evicts a few expired ids of its shard); afterwards nothing expired may be left behind.
+    const BURST: usize = 50_000;
+    let store = MemoryStore::builder()
+        .shards(2)
+        .retention_margin(Duration::ZERO)
+        .build();
+    let now = NumericDate::from_secs(ISSUED);
+    for burst in 0..4_i64 {
+        let window = ReplayWindow::new(now, NumericDate::from_secs(ISSUED + 10 + burst));
+        for i in 0..BURST {
+            let jti = format!("burst-{burst}-{i}");
+            let _ = store
+                .insert_if_absent(ReplayId::new("", &jti), window)
+                .unwrap();
+        }
+    }
+    assert_eq!(store.len(), 4 * BURST);
+    let later = ReplayWindow::new(
+        NumericDate::from_secs(ISSUED + 100),
+        NumericDate::from_secs(ISSUED + 1_000),
+    );
+    // Far more inserts than needed to drain every expired id at a few per insert.
+    let drains = 4 * BURST;
+    for i in 0..drains {
+        let jti = format!("drain-{i}");
+        let _ = store
+            .insert_if_absent(ReplayId::new("", &jti), later)
+            .unwrap();
+    }
+    assert_eq!(store.len(), drains, "expired ids were left behind");
+}
+
+/// A one-use kind for another audience.
+#[derive(Claims, Debug)]
+#[claims(iss = "https://auth.example.com", aud = "invites.example.com")]
+struct Invite {
+    sub: String,
+    exp: NumericDate,
+    jti: String,
+}
+
+/// The same declarations as `Link`: it accepts `Link` tokens.
+#[derive(Claims, Debug)]
+#[claims(iss = "https://auth.example.com", aud = "links.example.com")]
+struct LinkAlias {
+    sub: String,
+    exp: NumericDate,
+    jti: String,
+}
+
+fn invite(jti: &str) -> String {
+    Invite {
+        sub: "ada".into(),
+        exp: NumericDate::from_secs(ISSUED + LIFETIME),
+        jti: jti.into(),
+    }
+    .encode(&key())
+    .unwrap()
+}
+
+#[test]
+fn replay_ids_are_namespaced_one_namespace_per_one_use_type() {
+    // Two kinds of one-use token share a store and use the same `jti`: neither uses up the
+    // other's id.
+    let store = MemoryStore::new();
+    let validation = at(ISSUED);
+    assert!(
+        validation
+            .decode_once::<Link, _, _>(&token("42"), &key(), &store)
+            .is_ok()
+    );
+    let invite_42 = validation.decode_once::<Invite, _, _>(&invite("42"), &key(), &store);
+    assert!(invite_42.is_ok(), "{invite_42:?}");
+    let replayed = validation.decode_once::<Invite, _, _>(&invite("42"), &key(), &store);
+    assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
+    assert_ne!(
+        ReplayId::namespace_of::<Link>(),
+        ReplayId::namespace_of::<Invite>()
+    );
+
+    // The same through one axum `Verifier` and its shared store.
+    let verifier = jwt_runtime::http::axum::Verifier::new(key()).clock(clock_at(ISSUED));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        assert!(verifier.verify::<Link>(&token("7")).await.is_ok());
+        let other = verifier.verify::<Invite>(&invite("7")).await;
+        assert!(other.is_ok(), "{other:?}");
+        for replayed in [
+            verifier.verify::<Link>(&token("7")).await.map(drop),
+            verifier.verify::<Invite>(&invite("7")).await.map(drop),
+        ] {
+            assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
+        }
+    });
+}
+
+#[test]
+fn types_that_accept_the_same_tokens_share_a_namespace() {
+    // A token consumed as one type is not accepted again as another that declares the same
+    // issuer, audience, `typ` and algorithm, and so accepts the same tokens.
+    assert_eq!(
+        ReplayId::namespace_of::<Link>(),
+        ReplayId::namespace_of::<LinkAlias>()
+    );
+    let store = MemoryStore::new();
+    let validation = at(ISSUED);
+    assert!(
+        validation
+            .decode_once::<Link, _, _>(&token("shared"), &key(), &store)
+            .is_ok()
+    );
+    let again = validation.decode_once::<LinkAlias, _, _>(&token("shared"), &key(), &store);
+    assert!(matches!(again, Err(Error::Replayed)), "{again:?}");
 }

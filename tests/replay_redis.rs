@@ -16,9 +16,12 @@ mod redis_server;
 mod store_contract;
 
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::time::Duration;
 
-use jwt_runtime::replay::{AsyncRedisStore, RedisStore, StoreError};
+use jwt_runtime::http::Rejection;
+use jwt_runtime::replay::{AsyncRedisStore, RedisStore, ReplayId, StoreError};
 use jwt_runtime::{Claims, Error, FixedClock, HmacKey, Hs256, NumericDate, Validation};
 use redis_server::{RedisServer as Server, free_port, redis_installed};
 
@@ -79,8 +82,9 @@ impl ServerExt for Server {
     }
 }
 
+/// Refused because the store could not answer (unavailable, or did not confirm).
 fn is_store_unavailable<T: std::fmt::Debug>(result: &Result<T, Error>) -> bool {
-    matches!(result, Err(Error::StoreUnavailable(_)))
+    result.as_ref().is_err_and(Error::is_store_unavailable)
 }
 
 /// The ids a contract test left in Redis: `DBSIZE`, every key being one consumed id.
@@ -167,11 +171,31 @@ fn many_tasks_on_one_async_store_have_exactly_one_winner_per_token() {
     );
 }
 
+/// The key a `Link` id is stored under, with this prefix.
+fn link_key(prefix: &str, jti: &str) -> Vec<u8> {
+    let namespace = ReplayId::namespace_of::<Link>();
+    format!(
+        "{}:{prefix}{}:{namespace}{jti}",
+        prefix.len(),
+        namespace.len()
+    )
+    .into_bytes()
+}
+
+/// The key's remaining time to live, in milliseconds.
+fn pttl(server: &Server, key: &[u8]) -> i64 {
+    redis::cmd("PTTL")
+        .arg(key)
+        .query(&mut server.connection())
+        .unwrap()
+}
+
 #[test]
-fn sync_store_accepts_once_with_the_documented_key_and_expiry() {
+fn sync_store_accepts_once_with_the_documented_key_and_time_to_live() {
     require_redis!();
     let server = Server::start(&[]);
-    let now = server.now();
+    // The validation's clock need not agree with Redis's: an hour behind here.
+    let now = server.now() - 3_600;
     let exp = now + 600;
     let store = RedisStore::open(&server.url()).unwrap();
     let validation = validation_at(now);
@@ -182,22 +206,23 @@ fn sync_store_accepts_once_with_the_documented_key_and_expiry() {
     let again = validation.decode_once::<Link, _, _>(&token, &key(), &store);
     assert!(matches!(again, Err(Error::Replayed)), "{again:?}");
 
-    // `SET jwt:jti:<jti> 1 NX EXAT <exp + leeway>`.
-    let mut redis = server.connection();
+    // `SET 8:jwt:jti:16:<namespace><jti> <nonce> NX PX <(exp - now + margin) in ms> GET`.
+    let key_name = link_key("jwt:jti:", "sync-1");
     let value: String = redis::cmd("GET")
-        .arg("jwt:jti:sync-1")
-        .query(&mut redis)
+        .arg(&key_name)
+        .query(&mut server.connection())
         .unwrap();
-    assert_eq!(value, "1");
-    let expires: i64 = redis::cmd("EXPIRETIME")
-        .arg("jwt:jti:sync-1")
-        .query(&mut redis)
-        .unwrap();
-    assert_eq!(expires, exp);
+    assert!(
+        value.len() == 32 && value.bytes().all(|byte| byte.is_ascii_hexdigit()),
+        "{value}"
+    );
+    let ttl = pttl(&server, &key_name);
+    assert!((899_000..=900_000).contains(&ttl), "{ttl}");
 
-    // The leeway in force extends the memory; a custom prefix is its own namespace.
+    // The leeway in force extends the memory; a custom prefix and margin.
     let lenient = RedisStore::builder(server.url())
         .key_prefix("links:")
+        .retention_margin(Duration::from_secs(10))
         .build()
         .unwrap();
     let with_leeway = validation.clone().leeway(Duration::from_secs(30));
@@ -206,11 +231,8 @@ fn sync_store_accepts_once_with_the_documented_key_and_expiry() {
             .decode_once::<Link, _, _>(&token, &key(), &lenient)
             .is_ok()
     );
-    let expires: i64 = redis::cmd("EXPIRETIME")
-        .arg("links:sync-1")
-        .query(&mut redis)
-        .unwrap();
-    assert_eq!(expires, exp + 30);
+    let ttl = pttl(&server, &link_key("links:", "sync-1"));
+    assert!((639_000..=640_000).contains(&ttl), "{ttl}");
     let again = with_leeway.decode_once::<Link, _, _>(&token, &key(), &lenient);
     assert!(matches!(again, Err(Error::Replayed)), "{again:?}");
     store.ping().unwrap();
@@ -240,11 +262,8 @@ fn async_store_accepts_once() {
             .await;
         assert!(matches!(again, Err(Error::Replayed)), "{again:?}");
     });
-    let expires: i64 = redis::cmd("EXPIRETIME")
-        .arg("jwt:jti:async-1")
-        .query(&mut server.connection())
-        .unwrap();
-    assert_eq!(expires, now + 600);
+    let ttl = pttl(&server, &link_key("jwt:jti:", "async-1"));
+    assert!((899_000..=900_000).contains(&ttl), "{ttl}");
 }
 
 const CHILD_URL: &str = "JWT_REPLAY_CHILD_URL";
@@ -419,8 +438,15 @@ fn redis_killed_mid_run_fails_closed_and_the_app_recovers_after_restart() {
     for attempt in 0..3 {
         let fresh = token(&format!("while-down-{attempt}"), now + 600);
         for result in [present_sync(&fresh), present_async(&fresh)] {
-            assert!(is_store_unavailable(&result), "{result:?}");
-            let message = result.unwrap_err().to_string();
+            let error = result.unwrap_err();
+            if attempt == 0 && matches!(error, Error::ReplayUnconfirmed(_)) {
+                // Sent on a connection that was open when Redis died: for all the store can
+                // tell, Redis may have run the command before it went, and it says so.
+                continue;
+            }
+            // Nothing connects: nothing was sent, the id is certainly not consumed.
+            assert!(matches!(error, Error::StoreUnavailable(_)), "{error:?}");
+            let message = error.to_string();
             assert!(message.contains("replay store unavailable"), "{message}");
         }
         // Neither accepted nor "replayed": the store cannot tell, so the token is refused.
@@ -524,14 +550,24 @@ fn redis_refusing_writes_fails_closed() {
 }
 
 #[test]
-fn redis_forgets_the_id_when_the_token_expires() {
+fn redis_forgets_the_id_once_the_token_has_expired() {
     require_redis!();
     let server = Server::start(&[]);
-    let now = server.now();
-    let exp = now + 2;
+    // Far from Redis's clock on purpose: the retention is relative to the validation's.
+    let now = 1_000_000_000;
     let validation = validation_at(now);
-    let store = RedisStore::open(&server.url()).unwrap();
-    let token = token("short-lived", exp);
+    let store = RedisStore::builder(server.url())
+        .retention_margin(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let exp = NumericDate::from_f64(now as f64 + 0.3).unwrap();
+    let token = Link {
+        sub: "ada".into(),
+        exp,
+        jti: "short-lived".into(),
+    }
+    .encode(&key())
+    .unwrap();
 
     assert!(
         validation
@@ -542,18 +578,15 @@ fn redis_forgets_the_id_when_the_token_expires() {
         validation.decode_once::<Link, _, _>(&token, &key(), &store),
         Err(Error::Replayed)
     ));
-    let mut redis = server.connection();
-    let expires: i64 = redis::cmd("EXPIRETIME")
-        .arg("jwt:jti:short-lived")
-        .query(&mut redis)
-        .unwrap();
-    assert_eq!(expires, exp);
-    // Wait (bounded) until Redis's clock passes `exp` and the key is gone.
+    let key_name = link_key("jwt:jti:", "short-lived");
+    let ttl = pttl(&server, &key_name);
+    assert!((1..=500).contains(&ttl), "{ttl}");
+    // Wait (bounded) until Redis drops the key, 0.5 s after it was stored.
     let mut gone = false;
     for _ in 0..400 {
         let exists: i64 = redis::cmd("EXISTS")
-            .arg("jwt:jti:short-lived")
-            .query(&mut redis)
+            .arg(&key_name)
+            .query(&mut server.connection())
             .unwrap();
         if exists == 0 {
             gone = true;
@@ -561,17 +594,182 @@ fn redis_forgets_the_id_when_the_token_expires() {
         }
         std::thread::sleep(Duration::from_millis(25));
     }
-    assert!(gone, "the key outlived its EXAT");
-    assert!(server.now() >= exp);
-    // The store has forgotten it: a verifier whose clock still says "valid" accepts it once
-    // more. (A real one agrees with Redis's clock, and rejects it as expired.)
-    assert!(
-        validation
-            .decode_once::<Link, _, _>(&token, &key(), &store)
-            .is_ok()
-    );
-    let expired = validation_at(exp).decode_once::<Link, _, _>(&token, &key(), &store);
+    assert!(gone, "the key outlived its PX");
+    // By then, a validation in step with the one that consumed it refuses the token as
+    // expired. (One whose clock stood still would accept it once more: the retention margin
+    // is what covers clocks that lag.)
+    let later = validation_at(now + 1);
+    let expired = later.decode_once::<Link, _, _>(&token, &key(), &store);
     assert!(matches!(expired, Err(Error::Expired { .. })), "{expired:?}");
+}
+
+/// Sends `DEBUG SLEEP <secs>` on a connection of its own and returns without waiting: Redis
+/// then answers nobody for that long. Read the stream to wait for the end.
+fn make_redis_sleep(server: &Server, secs: f64) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(stream, "DEBUG SLEEP {secs}\r\n").unwrap();
+    // Loopback: the server is asleep well within this.
+    std::thread::sleep(Duration::from_millis(100));
+    stream
+}
+
+fn wait_until_awake(mut stream: std::net::TcpStream) {
+    use std::io::Read;
+    let mut reply = [0; 5];
+    stream.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply, b"+OK\r\n");
+}
+
+#[test]
+fn a_redis_timeout_after_the_set_was_sent_is_answered_as_unconfirmed_not_try_again_later() {
+    require_redis!();
+    let server = Server::start(&["--enable-debug-command", "local"]);
+    let now = server.now();
+    let validation = validation_at(now);
+    let store = RedisStore::builder(server.url())
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    store.ping().unwrap();
+    let token = token("late", now + 600);
+
+    // Redis is busy for 0.8 s: the SET waits in its socket, the store gives up after 0.2 s,
+    // and Redis runs the SET when it wakes.
+    let sleeping = make_redis_sleep(&server, 0.8);
+    let first = validation
+        .decode_once::<Link, _, _>(&token, &key(), &store)
+        .unwrap_err();
+    wait_until_awake(sleeping);
+
+    // The answer does not promise that a retry works: the id may have been consumed...
+    assert!(matches!(first, Error::ReplayUnconfirmed(_)), "{first:?}");
+    let rejection = Rejection::from(&first);
+    assert_eq!(rejection.status(), 503);
+    let description = rejection.description().unwrap();
+    assert!(!description.contains("try again later"), "{description}");
+    assert!(description.contains("may have been used"), "{description}");
+    // ...and it was: the late SET landed, so the retry is refused as used, as announced.
+    let retry = validation.decode_once::<Link, _, _>(&token, &key(), &store);
+    assert!(matches!(retry, Err(Error::Replayed)), "{retry:?}");
+
+    // The async store says the same.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let async_store = runtime.block_on(async {
+        let store = RedisStore::builder(server.url())
+            .timeout(Duration::from_millis(200))
+            .build_async()
+            .unwrap();
+        store.ping().await.unwrap();
+        store
+    });
+    let token = self::token("late-async", now + 600);
+    let sleeping = make_redis_sleep(&server, 0.8);
+    let first = runtime
+        .block_on(validation.decode_once_async::<Link, _, _>(&token, &key(), &async_store))
+        .unwrap_err();
+    wait_until_awake(sleeping);
+    assert!(matches!(first, Error::ReplayUnconfirmed(_)), "{first:?}");
+    let retry =
+        runtime.block_on(validation.decode_once_async::<Link, _, _>(&token, &key(), &async_store));
+    assert!(matches!(retry, Err(Error::Replayed)), "{retry:?}");
+}
+
+#[test]
+fn replay_ids_are_namespaced_unambiguously_across_redis_prefixes() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let now = server.now();
+    let validation = validation_at(now);
+    // `app:` + `reset:42` and `app:reset:` + `42`: one key once, two keys now.
+    let app = RedisStore::builder(server.url())
+        .key_prefix("app:")
+        .build()
+        .unwrap();
+    let app_reset = RedisStore::builder(server.url())
+        .key_prefix("app:reset:")
+        .build()
+        .unwrap();
+    let first = token("reset:42", now + 600);
+    let second = token("42", now + 600);
+    let accepted = validation.decode_once::<Link, _, _>(&first, &key(), &app);
+    assert!(accepted.is_ok(), "{accepted:?}");
+    let accepted = validation.decode_once::<Link, _, _>(&second, &key(), &app_reset);
+    assert!(accepted.is_ok(), "{accepted:?}");
+    for (token, store) in [(&first, &app), (&second, &app_reset)] {
+        let replayed = validation.decode_once::<Link, _, _>(token, &key(), store);
+        assert!(matches!(replayed, Err(Error::Replayed)), "{replayed:?}");
+    }
+    assert_eq!(stored_ids(&server), 2);
+}
+
+/// A loopback proxy to Redis that, when `drop_next_reply` is set, passes the next command on
+/// and closes the client's connection instead of returning the reply: Redis ran the command,
+/// the client never heard. Commands and replies here are small: one read each.
+fn lossy_proxy(redis_port: u16) -> (u16, Arc<AtomicBool>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let drop_next_reply = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&drop_next_reply);
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let (Ok(mut client), flag) = (client, Arc::clone(&flag)) else {
+                return;
+            };
+            std::thread::spawn(move || {
+                let mut upstream = std::net::TcpStream::connect(("127.0.0.1", redis_port)).unwrap();
+                let mut buffer = vec![0; 1 << 16];
+                loop {
+                    let Ok(read) = client.read(&mut buffer) else {
+                        return;
+                    };
+                    if read == 0 || upstream.write_all(&buffer[..read]).is_err() {
+                        return;
+                    }
+                    let Ok(replied) = upstream.read(&mut buffer) else {
+                        return;
+                    };
+                    if flag.swap(false, AtomicOrdering::SeqCst) {
+                        let _ = client.shutdown(std::net::Shutdown::Both);
+                        return;
+                    }
+                    if client.write_all(&buffer[..replied]).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, drop_next_reply)
+}
+
+#[test]
+fn a_set_retried_after_its_reply_was_lost_is_accepted_not_reported_as_its_own_replay() {
+    require_redis!();
+    let server = Server::start(&[]);
+    let (port, drop_next_reply) = lossy_proxy(server.port);
+    let store = RedisStore::open(&format!("redis://127.0.0.1:{port}/")).unwrap();
+    // One idle connection in the pool; the next command's reply is lost on it.
+    store.ping().unwrap();
+    drop_next_reply.store(true, AtomicOrdering::SeqCst);
+    let now = server.now();
+    let validation = validation_at(now);
+    let token = token("lost-reply", now + 600);
+
+    // Redis stored the id, the reply never came, the store retried on a fresh connection and
+    // found its own value: the token is accepted, once.
+    let first = validation.decode_once::<Link, _, _>(&token, &key(), &store);
+    assert!(first.is_ok(), "{first:?}");
+    assert!(
+        !drop_next_reply.load(AtomicOrdering::SeqCst),
+        "the reply was not dropped"
+    );
+    let again = validation.decode_once::<Link, _, _>(&token, &key(), &store);
+    assert!(matches!(again, Err(Error::Replayed)), "{again:?}");
 }
 
 /// Three masters on loopback, slots spread by `redis-cli --cluster create`.

@@ -124,8 +124,13 @@ pub enum Error {
     },
     /// The token's `jti` was already consumed: this is a replay.
     Replayed,
-    /// The replay store could not be asked; the token is rejected (fail closed).
+    /// The replay store could not be asked, or could not promise to keep the id; the token is
+    /// rejected (fail closed) and its id was not consumed.
     StoreUnavailable(Arc<dyn std::error::Error + Send + Sync>),
+    /// The replay store was asked to consume the id, but its answer never came (a timeout, a
+    /// connection lost mid-reply): the token is rejected, and the id may or may not have been
+    /// consumed, so presenting the token again may find it already used.
+    ReplayUnconfirmed(Arc<dyn std::error::Error + Send + Sync>),
     /// Encoding failed: a custom claim's `Serialize` implementation returned an error.
     Encode(String),
 }
@@ -163,10 +168,15 @@ pub enum Malformed {
 
 impl Error {
     /// True for the errors that say nothing about the token's authenticity: the store was
-    /// unavailable. Every other error means the token is not acceptable as presented.
+    /// unavailable ([`Error::StoreUnavailable`]) or did not confirm
+    /// ([`Error::ReplayUnconfirmed`]). Every other error means the token is not acceptable as
+    /// presented.
     #[must_use]
     pub fn is_store_unavailable(&self) -> bool {
-        matches!(self, Error::StoreUnavailable(_))
+        matches!(
+            self,
+            Error::StoreUnavailable(_) | Error::ReplayUnconfirmed(_)
+        )
     }
 
     /// True when the token was authentic (its signature verified) but its claims failed
@@ -243,6 +253,10 @@ impl fmt::Display for Error {
             Error::StoreUnavailable(source) => {
                 write!(f, "replay store unavailable, token rejected: {source}")
             }
+            Error::ReplayUnconfirmed(source) => write!(
+                f,
+                "replay store did not confirm, token rejected; it may or may not have been consumed: {source}"
+            ),
             Error::Encode(message) => write!(f, "could not encode claims: {message}"),
         }
     }
@@ -251,7 +265,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::StoreUnavailable(source) => Some(&**source),
+            Error::StoreUnavailable(source) | Error::ReplayUnconfirmed(source) => Some(&**source),
             _ => None,
         }
     }

@@ -38,6 +38,7 @@
 //! | every token [`Error`]: too large, JWE, malformed, duplicate member, algorithm, `crit`, `typ`, unknown `kid`, signature, expired, not yet valid, `iat` in the future or outside its window, issuer, audience, subject, missing / mistyped / invalid claim, replayed `jti` | 401 | `invalid_token` | with `error_description` |
 //! | the application refuses an authentic token for lack of privileges ([`Rejection::insufficient_scope`]) | 403 | `insufficient_scope` | with `error_description` and, if set, `scope` |
 //! | [`Error::StoreUnavailable`]: the replay store could not be asked (the token is still refused: fail closed) | 503 | none | none: the token may be fine, the client should retry rather than re-authenticate |
+//! | [`Error::ReplayUnconfirmed`]: the replay store was asked but never answered, so the token may have been consumed | 503 | none | none: the description says a retry may be refused as used, and then a new token is needed |
 //! | [`Error::Encode`] (only raised by encoding; listed for completeness) | 500 | none | none |
 //!
 //! Descriptions are fixed texts per cause (see [`Rejection::description`]): they never
@@ -609,6 +610,12 @@ impl From<&Error> for Rejection {
             Error::StoreUnavailable(_) => {
                 Rejection::server(503, "the token cannot be checked now; try again later")
             }
+            // The id may be consumed already: "try again later" would be untrue when it was,
+            // as the retry would then be refused as already used.
+            Error::ReplayUnconfirmed(_) => Rejection::server(
+                503,
+                "the token could not be checked and may have been used up; if a retry is refused, request a new token",
+            ),
             Error::Encode(_) => Rejection::server(500, "internal error"),
         }
     }
@@ -811,6 +818,7 @@ mod tests {
             },
             Error::Replayed,
             Error::StoreUnavailable(Arc::new(std::io::Error::other("redis down"))),
+            Error::ReplayUnconfirmed(Arc::new(std::io::Error::other("timed out"))),
             Error::Encode("boom".into()),
         ]
     }
@@ -820,7 +828,7 @@ mod tests {
         for error in every_error() {
             let rejection = Rejection::from(&error);
             match error {
-                Error::StoreUnavailable(_) => {
+                Error::StoreUnavailable(_) | Error::ReplayUnconfirmed(_) => {
                     assert_eq!(rejection.status(), 503);
                     assert_eq!(rejection.challenge(None), None);
                 }
@@ -841,6 +849,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_store_that_never_answered_is_not_told_to_try_again_later() {
+        // The id may be consumed already: a retry can be refused as used, and the answer
+        // must not promise otherwise.
+        let unconfirmed = Rejection::from(&Error::ReplayUnconfirmed(Arc::new(
+            std::io::Error::other("timed out"),
+        )));
+        let unavailable = Rejection::from(&Error::StoreUnavailable(Arc::new(
+            std::io::Error::other("refused"),
+        )));
+        assert_eq!(unconfirmed.status(), 503);
+        assert_eq!(unconfirmed.challenge(None), None);
+        let description = unconfirmed.description().unwrap();
+        assert!(!description.contains("try again later"), "{description}");
+        assert!(
+            description.contains("may have been used up"),
+            "{description}"
+        );
+        assert_ne!(unconfirmed.description(), unavailable.description());
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! [`Validation::decode_borrowed`], [`Validation::decode_once`], the axum extractor,
 //! [`dangerous`](crate::dangerous)) is a few lines on top of these steps.
 
+use core::marker::PhantomData;
+
 use crate::alg::{Algorithm, SignatureVerifier};
 use crate::base64url;
 use crate::claims::{Claims, DecodeClaims};
@@ -14,7 +16,8 @@ use crate::json;
 use crate::key::VerifyingKeys;
 use crate::payload::DecodeState;
 use crate::replay::{
-    AsyncReplayStore, DecodableWithoutStore, InsertOutcome, OneUse, ReplayStore, StoreError,
+    self, AsyncReplayStore, DecodableWithoutStore, InsertOutcome, OneUse, ReplayId, ReplayStore,
+    ReplayWindow, StoreError,
 };
 use crate::schema::Registered;
 use crate::time::NumericDate;
@@ -33,12 +36,33 @@ where
     Ks: VerifyingKeys<C::Algorithm> + ?Sized,
     P: PayloadStorage<C>,
 {
+    decode_checked(validation, token, keys, payload).map(|(claims, _)| claims)
+}
+
+/// [`decode`], also returning the one clock reading step 6 checked the claims at, which
+/// step 7 hands to the replay store.
+pub(crate) fn decode_checked<C, K, Ks, P>(
+    validation: &Validation<K>,
+    token: &str,
+    keys: &Ks,
+    payload: P,
+) -> Result<(C, NumericDate), Error>
+where
+    C: Claims,
+    K: Clock,
+    Ks: VerifyingKeys<C::Algorithm> + ?Sized,
+    P: PayloadStorage<C>,
+{
     let parts = split(token, validation.max_len())?;
     let key = verify_header(&parts, keys, header_rules::<C>())?;
     verify_signature(key, &parts)?;
-    payload.decode_then(parts.payload, |registered| {
-        validation.check_claims(&C::__SCHEMA, registered, validation.now())
-    })
+    // Step 6 always runs before the claims are returned, so this is the instant it used.
+    let mut checked_at = NumericDate::from_secs(0);
+    let claims = payload.decode_then(parts.payload, |registered| {
+        checked_at = validation.now();
+        validation.check_claims(&C::__SCHEMA, registered, checked_at)
+    })?;
+    Ok((claims, checked_at))
 }
 
 /// The three segments of a compact JWS, and the signed part `header.payload`.
@@ -244,20 +268,51 @@ impl<'b, C: DecodeClaims<'b>> PayloadStorage<C> for Borrowed<'b> {
     }
 }
 
-/// Step 7, for one-use types: the `jti` and the instant the store may forget it (`exp` plus
-/// the leeway in force) of verified claims.
+/// Step 7, for one-use types: the `jti` of verified claims in the type's namespace, and the
+/// window the store keeps it for: from the instant step 6 checked the claims at (minus the
+/// leeway in force, so that the window is on the token's time scale) to the token's `exp`.
 ///
 /// A one-use type always has a `jti` and a required `exp` field (the derive insists); should
 /// either be absent all the same, the token is refused rather than accepted unprotected.
-fn replay_key<'c, C: Claims, K: Clock>(
+fn replay_request<'c, C: Claims, K: Clock>(
     claims: &'c C,
     validation: &Validation<K>,
-) -> Result<(&'c str, NumericDate), Error> {
+    checked_at: NumericDate,
+) -> Result<(ReplayId<'c>, ReplayWindow), Error> {
     let registered = claims.__registered();
     let jti = registered.jti.ok_or(Error::MissingClaim { claim: "jti" })?;
     let exp = registered.exp.ok_or(Error::MissingClaim { claim: "exp" })?;
     let leeway = validation.effective_leeway(&C::__SCHEMA);
-    Ok((jti, exp.saturating_add(leeway)))
+    Ok((
+        ReplayId::new(ReplayId::namespace_of::<C>(), jti),
+        ReplayWindow::new(checked_at.saturating_sub(leeway), exp),
+    ))
+}
+
+/// The default namespace of `C`, computed at compile time.
+struct NamespaceOf<C>(PhantomData<C>);
+
+impl<C: Claims> NamespaceOf<C> {
+    const DIGEST: [u8; 16] = replay::namespace_digest(C::Algorithm::NAME, &C::__SCHEMA);
+    const TEXT: &'static str = match core::str::from_utf8(&Self::DIGEST) {
+        Ok(text) => text,
+        Err(_) => "",
+    };
+}
+
+impl ReplayId<'_> {
+    /// The default namespace of the one-use claims type `C`: 16 hex digits that digest what
+    /// the type accepts (its algorithm, declared `typ`, issuer and audiences).
+    ///
+    /// Two types that differ in any of these get different namespaces, so one never uses up
+    /// the other's ids. Two types that declare the same ones accept each other's tokens and
+    /// share a namespace, so that a token consumed as one is not accepted again as the other.
+    /// The digest depends on nothing but these declarations, so servers built from different
+    /// crates or compiler versions agree on it.
+    #[must_use]
+    pub fn namespace_of<C: Claims>() -> &'static str {
+        NamespaceOf::<C>::TEXT
+    }
 }
 
 /// The store's answer as the token's fate: only a fresh id passes.
@@ -312,14 +367,20 @@ impl<K: Clock> Validation<K> {
     /// server sharing the store) until the token expires.
     ///
     /// Every other check runs first; only a token that passes all of them consumes its id.
-    /// The store keeps the id until the token's `exp` plus the leeway in force. Use
-    /// [`decode_once_async`](Validation::decode_once_async) from async code.
+    /// The clock is read once: the claims are checked at that instant, and the store is told
+    /// the same instant (minus the leeway in force) and the token's `exp`, to keep the id for
+    /// as long as a validation sharing the store could still accept the token (see
+    /// [`ReplayWindow`]). The id lives in the type's own namespace
+    /// ([`ReplayId::namespace_of`]). Use [`decode_once_async`](Validation::decode_once_async)
+    /// from async code.
     ///
     /// # Errors
     ///
     /// The first check the token fails, as an [`Error`]; then [`Error::Replayed`] when the
-    /// id was already consumed, or [`Error::StoreUnavailable`] when the store cannot answer
-    /// (the token is rejected: fail closed).
+    /// id was already consumed, [`Error::StoreUnavailable`] when the store cannot answer or
+    /// cannot promise to keep the id (the token is rejected: fail closed), or
+    /// [`Error::ReplayUnconfirmed`] when the store was asked but its answer never came (the
+    /// token is rejected, and may or may not have been consumed).
     ///
     /// # Examples
     ///
@@ -330,9 +391,9 @@ impl<K: Clock> Validation<K> {
         Ks: VerifyingKeys<C::Algorithm> + ?Sized,
         S: ReplayStore + ?Sized,
     {
-        let claims: C = decode(self, token, keys, Transient)?;
-        let (jti, forget_at) = replay_key(&claims, self)?;
-        consumed(store.insert_if_absent(jti, forget_at))?;
+        let (claims, checked_at): (C, _) = decode_checked(self, token, keys, Transient)?;
+        let (id, window) = replay_request(&claims, self, checked_at)?;
+        consumed(store.insert_if_absent(id, window))?;
         Ok(claims)
     }
 
@@ -342,7 +403,7 @@ impl<K: Clock> Validation<K> {
     /// # Errors
     ///
     /// As [`decode_once`](Validation::decode_once): the first check the token fails, then
-    /// [`Error::Replayed`] or [`Error::StoreUnavailable`].
+    /// [`Error::Replayed`], [`Error::StoreUnavailable`] or [`Error::ReplayUnconfirmed`].
     ///
     /// # Examples
     ///
@@ -371,9 +432,9 @@ impl<K: Clock> Validation<K> {
         Ks: VerifyingKeys<C::Algorithm> + ?Sized,
         S: AsyncReplayStore,
     {
-        let claims: C = decode(self, token, keys, Transient)?;
-        let (jti, forget_at) = replay_key(&claims, self)?;
-        consumed(store.insert_if_absent(jti, forget_at).await)?;
+        let (claims, checked_at): (C, _) = decode_checked(self, token, keys, Transient)?;
+        let (id, window) = replay_request(&claims, self, checked_at)?;
+        consumed(store.insert_if_absent(id, window).await)?;
         Ok(claims)
     }
 }

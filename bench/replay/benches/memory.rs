@@ -1,14 +1,15 @@
 //! The in-memory replay store: consuming a fresh id (one thread, two threads) and presenting
 //! an id already consumed. The store runs in a steady state: the clock ticks every 65,536 ids
-//! and ids live two ticks, so inserts also evict, as in a long-running service.
+//! and ids live two ticks (no retention margin), so inserts also evict, as in a long-running
+//! service.
 
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, Throughput};
 use jwt_replay_bench::{LIFETIME, TICK_EVERY, TickingClock, fresh_id};
-use jwt_runtime::replay::MemoryStore;
-use jwt_runtime::{Clock, NumericDate};
+use jwt_runtime::Clock;
+use jwt_runtime::replay::{MemoryStore, ReplayId, ReplayWindow};
 
 fn main() {
     let mut criterion = Criterion::default()
@@ -19,7 +20,9 @@ fn main() {
     group.throughput(Throughput::Elements(1));
 
     let clock = TickingClock::at(1_700_000_000);
-    let store = MemoryStore::builder().clock(&clock).build();
+    let store = MemoryStore::builder()
+        .retention_margin(Duration::ZERO)
+        .build();
     let mut made = 0_u64;
     group.bench_function("insert_fresh/1", |bencher| {
         bencher.iter_batched(
@@ -31,7 +34,7 @@ fn main() {
                 (fresh_id(1), expiry(&clock))
             },
             |(id, exp)| {
-                let outcome = store.insert_if_absent(&id, exp);
+                let outcome = store.insert_if_absent(ReplayId::new("bench", &id), exp);
                 (id, outcome)
             },
             BatchSize::SmallInput,
@@ -43,15 +46,17 @@ fn main() {
     });
 
     let present: Vec<String> = (0..100_000).map(|_| fresh_id(2)).collect();
-    let far = clock.now() + Duration::from_secs(3_600);
+    let far = ReplayWindow::new(clock.now(), clock.now() + Duration::from_secs(3_600));
     for id in &present {
-        let _ = store.insert_if_absent(id, far).unwrap();
+        let _ = store
+            .insert_if_absent(ReplayId::new("bench", id), far)
+            .unwrap();
     }
     let mut next = 0;
     group.bench_function("insert_present/1", |bencher| {
         bencher.iter(|| {
             next = (next + 1) % present.len();
-            store.insert_if_absent(&present[next], far)
+            store.insert_if_absent(ReplayId::new("bench", &present[next]), far)
         });
     });
     group.finish();
@@ -59,17 +64,13 @@ fn main() {
     eprintln!("store after the run: {store:?}");
 }
 
-fn expiry(clock: &TickingClock) -> NumericDate {
-    clock.now() + Duration::from_secs(LIFETIME.unsigned_abs())
+fn expiry(clock: &TickingClock) -> ReplayWindow {
+    let now = clock.now();
+    ReplayWindow::new(now, now + Duration::from_secs(LIFETIME.unsigned_abs()))
 }
 
 /// `threads` threads consume `iters` fresh ids between them; the wall time of the whole.
-fn in_threads(
-    store: &MemoryStore<&TickingClock>,
-    clock: &TickingClock,
-    threads: u64,
-    iters: u64,
-) -> Duration {
+fn in_threads(store: &MemoryStore, clock: &TickingClock, threads: u64, iters: u64) -> Duration {
     let per_thread = iters.div_ceil(threads);
     let barrier = Barrier::new(usize::try_from(threads).unwrap() + 1);
     let elapsed = std::thread::scope(|scope| {
@@ -82,7 +83,7 @@ fn in_threads(
                     if thread == 0 && (i as u64).is_multiple_of(TICK_EVERY / threads) {
                         clock.tick();
                     }
-                    let _ = store.insert_if_absent(id, expiry(clock));
+                    let _ = store.insert_if_absent(ReplayId::new("bench", id), expiry(clock));
                 }
             });
         }

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant, SystemTime};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use jwt_replay_bench::fresh_id;
 use jwt_runtime::NumericDate;
-use jwt_runtime::replay::{AsyncRedisStore, AsyncReplayStore, RedisStore, ReplayStore};
+use jwt_runtime::replay::{
+    AsyncRedisStore, AsyncReplayStore, RedisStore, ReplayId, ReplayStore, ReplayWindow,
+};
 
 fn main() {
     let Ok(url) = std::env::var("REDIS_URL") else {
@@ -48,8 +50,10 @@ fn main() {
     criterion.final_summary();
 }
 
-fn soon() -> NumericDate {
-    NumericDate::from_system_time(SystemTime::now()) + Duration::from_secs(5)
+/// Checked now, acceptable for 5 s more (kept 5 s plus the margin; the keys are distinct).
+fn soon() -> ReplayWindow {
+    let now = NumericDate::from_system_time(SystemTime::now());
+    ReplayWindow::new(now, now + Duration::from_secs(5))
 }
 
 fn scale(elapsed: Duration, iters: u64, done: u64) -> Duration {
@@ -67,7 +71,9 @@ fn in_threads(store: &RedisStore, callers: u64, iters: u64, salt: u64) -> Durati
                 let ids: Vec<String> = (0..per_caller).map(|_| fresh_id(salt)).collect();
                 barrier.wait();
                 for id in &ids {
-                    let _ = store.insert_if_absent(id, exp).expect("redis answers");
+                    let _ = store
+                        .insert_if_absent(ReplayId::new("bench", id), exp)
+                        .expect("redis answers");
                 }
             });
         }
@@ -98,7 +104,7 @@ fn in_tasks(
                 tokio::spawn(async move {
                     for id in &ids {
                         let _ = store
-                            .insert_if_absent(id, exp)
+                            .insert_if_absent(ReplayId::new("bench", id), exp)
                             .await
                             .expect("redis answers");
                     }

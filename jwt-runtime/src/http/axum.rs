@@ -75,7 +75,8 @@ use crate::error::Error;
 use crate::http::{self as bearer, AuthorizationError, Realm, Rejection};
 use crate::key::VerifyingKeys;
 use crate::replay::{
-    AsyncReplayStore, InsertOutcome, MemoryStore, OneUse, ReplayPolicy, Reusable, StoreError,
+    AsyncReplayStore, InsertOutcome, MemoryStore, OneUse, ReplayId, ReplayPolicy, ReplayWindow,
+    Reusable, StoreError,
 };
 use crate::time::NumericDate;
 use crate::validation::Validation;
@@ -86,8 +87,7 @@ use crate::validation::Validation;
 ///
 /// Built once at start-up and kept in the application state; clones are cheap and share
 /// everything, the replay store included. (The setters are for start-up: a setter called on
-/// one clone gives that clone its own copy of the settings, and a new clock gives a default
-/// store a new one.) The extractor finds it through
+/// one clone gives that clone its own copy of the settings.) The extractor finds it through
 /// `Verifier<A>: FromRef<S>` for the router's state `S` (the state may also be the verifier
 /// itself).
 ///
@@ -97,11 +97,13 @@ use crate::validation::Validation;
 /// | validation | [`Validation::new`]: the claims type's declared `iss`, `aud`, leeway |
 /// | clock | [`SystemClock`] |
 /// | realm | none (the challenge has no `realm`) |
-/// | replay store | a [`MemoryStore`] of its own, on the verifier's clock |
+/// | replay store | a [`MemoryStore`] of its own |
 ///
 /// The in-memory default protects one process. Servers behind a load balancer must share a
 /// store, e.g. `AsyncRedisStore` (feature `redis`), set with [`Verifier::replay_store`]:
-/// otherwise a one-use token is accepted once by each server.
+/// otherwise a one-use token is accepted once by each server. Each one-use claims type
+/// consumes its ids in its own namespace ([`ReplayId::namespace_of`]), so one kind of token
+/// never uses up another's ids.
 pub struct Verifier<A: Algorithm> {
     inner: Arc<Inner<A>>,
 }
@@ -109,11 +111,11 @@ pub struct Verifier<A: Algorithm> {
 struct Inner<A: Algorithm> {
     keys: Arc<dyn VerifyingKeys<A> + Send + Sync>,
     validation: Validation<SharedClock>,
-    /// The clock `validation` holds, kept to rebuild `validation` and the default store.
+    /// The clock `validation` holds, kept to rebuild `validation`.
     clock: SharedClock,
     realm: Option<Realm>,
     store: SharedStore,
-    /// The store is the default in-memory one, to be rebuilt when the clock changes.
+    /// The store is the default in-memory one.
     default_store: bool,
 }
 
@@ -158,7 +160,7 @@ impl<A: Algorithm> Verifier<A> {
         Verifier {
             inner: Arc::new(Inner {
                 keys: Arc::new(keys),
-                store: default_store(&clock),
+                store: default_store(),
                 validation: Validation::new().clock(clock.clone()),
                 clock,
                 realm: None,
@@ -174,15 +176,12 @@ impl<A: Algorithm> Verifier<A> {
         self.update(|inner| inner.validation = validation.clock(inner.clock.clone()))
     }
 
-    /// The clock for "now", for validation and for the default replay store. Defaults to
-    /// [`SystemClock`].
+    /// The clock for "now": validation reads it once per token, and tells the replay store
+    /// that instant. Defaults to [`SystemClock`].
     #[must_use]
     pub fn clock(self, clock: impl Clock + Send + Sync + 'static) -> Self {
         self.update(|inner| {
             let clock = SharedClock(Arc::new(clock));
-            if inner.default_store {
-                inner.store = default_store(&clock);
-            }
             let validation = core::mem::replace(
                 &mut inner.validation,
                 Validation::new().clock(clock.clone()),
@@ -256,13 +255,11 @@ impl<A: Algorithm> Verifier<A> {
     }
 }
 
-fn default_store(clock: &SharedClock) -> SharedStore {
-    SharedStore(Arc::new(
-        MemoryStore::builder().clock(clock.clone()).build(),
-    ))
+fn default_store() -> SharedStore {
+    SharedStore(Arc::new(MemoryStore::new()))
 }
 
-/// The clock of a [`Verifier`], shared with its default store.
+/// The clock of a [`Verifier`].
 #[derive(Clone)]
 struct SharedClock(Arc<dyn Clock + Send + Sync>);
 
@@ -284,18 +281,18 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 trait DynStore: Send + Sync {
     fn insert<'a>(
         &'a self,
-        id: &'a str,
-        expires_at: NumericDate,
+        id: ReplayId<'a>,
+        window: ReplayWindow,
     ) -> BoxFuture<'a, Result<InsertOutcome, StoreError>>;
 }
 
 impl<S: AsyncReplayStore + Send + Sync> DynStore for S {
     fn insert<'a>(
         &'a self,
-        id: &'a str,
-        expires_at: NumericDate,
+        id: ReplayId<'a>,
+        window: ReplayWindow,
     ) -> BoxFuture<'a, Result<InsertOutcome, StoreError>> {
-        Box::pin(AsyncReplayStore::insert_if_absent(self, id, expires_at))
+        Box::pin(AsyncReplayStore::insert_if_absent(self, id, window))
     }
 }
 
@@ -306,10 +303,10 @@ impl AsyncReplayStore for SharedStore {
     // An `async fn` keeps the two borrows' lifetimes apart in the future's type.
     async fn insert_if_absent(
         &self,
-        id: &str,
-        expires_at: NumericDate,
+        id: ReplayId<'_>,
+        window: ReplayWindow,
     ) -> Result<InsertOutcome, StoreError> {
-        self.0.insert(id, expires_at).await
+        self.0.insert(id, window).await
     }
 }
 

@@ -5,14 +5,16 @@ use core::future::Future;
 use core::num::NonZero;
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use hashbrown::HashTable;
 
-use super::{AsyncReplayStore, InsertOutcome, ReplayStore, StoreError};
-use crate::clock::{Clock, SystemClock};
-use crate::time::NumericDate;
+use super::{
+    AsyncReplayStore, DEFAULT_RETENTION_MARGIN, InsertOutcome, ReplayId, ReplayStore, ReplayWindow,
+    StoreError,
+};
 
 /// The default capacity of a [`MemoryStore`]: 1,048,576 live ids, about 110 MiB when full
 /// of 36-byte ids (UUIDs). See [`MemoryStore`] for the measured memory per entry.
@@ -29,6 +31,10 @@ const EVICT_PER_INSERT: usize = 4;
 /// The most shards a store has.
 const MAX_SHARDS: usize = 1024;
 
+/// The most distinct namespaces a store holds ids of (per shard; one per kind of token is
+/// the norm).
+const MAX_NAMESPACES: usize = 1 << 16;
+
 /// The in-memory replay store: the embedded default, for a single server.
 ///
 /// - **Concurrent**: ids are spread over independently locked shards by a keyed hash
@@ -36,11 +42,19 @@ const MAX_SHARDS: usize = 1024;
 ///   lock is held for one hash-table operation, never across a call out.
 /// - **Atomic**: of many callers presenting the same id at once, exactly one is told
 ///   [`InsertOutcome::Inserted`].
-/// - **Expiry**: an id is kept until its `expires_at` (rounded up to a whole second) and
-///   forgotten afterwards. Expired ids are evicted incrementally: each insert first evicts at
-///   most four expired ids of its shard, soonest-expiring first, so there is never a sweep of the whole
-///   store. Time comes from the store's own [`Clock`] ([`SystemClock`] by default), which
-///   should be the clock the [`Validation`](crate::Validation) uses.
+/// - **Time**: the store has no clock of its own. Its time is the latest
+///   [`ReplayWindow::checked_at`] it has been told (a high-water mark: it never moves
+///   backwards), and it keeps each id for the window's
+///   [`remaining_secs`](ReplayWindow::remaining_secs) past that time, plus the retention
+///   margin ([`DEFAULT_RETENTION_MARGIN`], five minutes, by default), rounded up to a whole
+///   second. A validation whose `checked_at` is further behind the
+///   store's time than the margin (a clock that stepped back, servers whose clocks or
+///   leeways differ by more) is refused with [`StoreError::ClockBehind`]: the store may have
+///   forgotten ids that validation would still accept, so it fails closed rather than answer
+///   `Inserted` for a token it cannot protect.
+/// - **Expiry**: expired ids are evicted incrementally: each insert first evicts at most four
+///   expired ids of its shard, soonest-expiring first, so there is never a sweep of the whole
+///   store.
 /// - **Bounded**: at most `capacity` ids are held ([`DEFAULT_CAPACITY`] by default; shards
 ///   reserve slots of it in chunks, so the common insert touches no shared counter). When
 ///   the store is full and no held id has expired, a new id is refused with
@@ -55,30 +69,31 @@ const MAX_SHARDS: usize = 1024;
 /// Measured with distinct 36-byte ids (UUIDs) on x86-64 Linux, by the `memory` binary of
 /// `bench/replay/`: **66 to 110 bytes per id**, depending on where the hash tables are in
 /// their growth (67 bytes at 900,000 ids, 85 at 700,000, 110 at 1,048,576 just after they
-/// doubled). That is a 48-byte table slot holding the id inline (ids up to 38 bytes; a longer
-/// id adds a heap allocation of its length) plus a control byte, at the tables' load factor
-/// (44% to 87.5%), and 8 bytes in the expiry wheel. A full store of the default capacity
-/// takes about 110 MiB. Tables do not shrink: after a burst the memory stays at the peak,
-/// which the capacity bounds.
+/// doubled). That is a 48-byte table slot holding the id inline (ids up to 36 bytes; a longer
+/// id adds a heap allocation of its length; the namespace is stored once per shard, the slot
+/// holds its index) plus a control byte, at the tables' load factor (44% to 87.5%), and 8
+/// bytes in the expiry wheel. A full store of the default capacity takes about 110 MiB.
+/// Tables do not shrink: after a burst the memory stays at the peak, which the capacity
+/// bounds.
 ///
 /// # Examples
 ///
 /// ```
 /// use jwt_runtime::NumericDate;
-/// use jwt_runtime::replay::{InsertOutcome, MemoryStore, StoreError};
-/// use jwt_runtime::FixedClock;
+/// use jwt_runtime::replay::{InsertOutcome, MemoryStore, ReplayId, ReplayWindow, StoreError};
 ///
-/// let now = NumericDate::from_secs(1_000);
-/// let store = MemoryStore::builder().capacity(2).clock(FixedClock(now)).build();
-/// let exp = NumericDate::from_secs(1_060);
+/// let store = MemoryStore::builder().capacity(2).build();
+/// // Checked at 1,000, expires at 1,060.
+/// let window = ReplayWindow::new(NumericDate::from_secs(1_000), NumericDate::from_secs(1_060));
+/// let id = |jti| ReplayId::new("links", jti);
 ///
-/// assert_eq!(store.insert_if_absent("a", exp)?, InsertOutcome::Inserted);
-/// assert_eq!(store.insert_if_absent("a", exp)?, InsertOutcome::AlreadyPresent);
-/// assert_eq!(store.insert_if_absent("b", exp)?, InsertOutcome::Inserted);
-/// assert!(matches!(store.insert_if_absent("c", exp), Err(StoreError::Full { capacity: 2 })));
+/// assert_eq!(store.insert_if_absent(id("a"), window)?, InsertOutcome::Inserted);
+/// assert_eq!(store.insert_if_absent(id("a"), window)?, InsertOutcome::AlreadyPresent);
+/// assert_eq!(store.insert_if_absent(id("b"), window)?, InsertOutcome::Inserted);
+/// assert!(matches!(store.insert_if_absent(id("c"), window), Err(StoreError::Full { capacity: 2 })));
 /// # Ok::<(), StoreError>(())
 /// ```
-pub struct MemoryStore<K: Clock = SystemClock> {
+pub struct MemoryStore {
     shards: Box<[Shard]>,
     shard_mask: usize,
     hasher: RandomState,
@@ -86,7 +101,10 @@ pub struct MemoryStore<K: Clock = SystemClock> {
     /// `quota` is `capacity`, and a shard holds at most `quota` ids.
     pool: AtomicUsize,
     capacity: usize,
-    clock: K,
+    /// The store's time: the latest `checked_at` it was told, as `f64` bits (only ever
+    /// raised).
+    horizon: AtomicU64,
+    margin: Duration,
 }
 
 /// One lock and its table, on its own cache lines so that shards do not contend through
@@ -96,6 +114,8 @@ struct Shard(Mutex<ShardState>);
 
 struct ShardState {
     ids: HashTable<Entry>,
+    /// The namespaces of the ids this shard holds; an entry keeps an index into it.
+    namespaces: Vec<Box<str>>,
     /// Slots of the capacity this shard has taken from the pool, in chunks, so that the
     /// common insert touches no shared counter.
     quota: usize,
@@ -116,59 +136,94 @@ impl ShardState {
         }
         self.expiries.entry(forget_at).or_default().push(hash);
     }
+
+    fn namespace_index(&self, namespace: &str) -> Option<u16> {
+        let index = self
+            .namespaces
+            .iter()
+            .position(|held| **held == *namespace)?;
+        u16::try_from(index).ok()
+    }
 }
 
 struct Entry {
-    /// Whole seconds since the epoch; the id is live while `now < forget_at`.
+    /// Whole seconds on the store's time; the id is live while the store's time is before it.
     forget_at: i64,
     id: Id,
 }
 
-/// The longest id stored inline in its table slot (a UUID is 36 bytes); longer ones get a
-/// heap allocation of their own.
-const INLINE: usize = 38;
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(size_of::<Entry>() == 48, "the documented slot size");
 
-/// An id's exact bytes: inline when short, which saves an allocation and a cache miss per
-/// operation.
+/// The longest `jti` stored inline in its table slot (a UUID is 36 bytes); longer ones get a
+/// heap allocation of their own.
+const INLINE: usize = 36;
+
+/// A `jti`'s exact bytes and its namespace's index in the shard: inline when short, which
+/// saves an allocation and a cache miss per operation.
 enum Id {
-    Inline(u8, [u8; INLINE]),
-    Boxed(Box<[u8]>),
+    Inline {
+        namespace: u16,
+        len: u8,
+        bytes: [u8; INLINE],
+    },
+    Boxed {
+        namespace: u16,
+        bytes: Box<[u8]>,
+    },
 }
 
 impl Id {
-    fn new(id: &str) -> Id {
-        let bytes = id.as_bytes();
+    fn new(namespace: u16, jti: &str) -> Id {
+        let bytes = jti.as_bytes();
         match u8::try_from(bytes.len()) {
             Ok(len) if bytes.len() <= INLINE => {
                 let mut inline = [0; INLINE];
                 inline[..bytes.len()].copy_from_slice(bytes);
-                Id::Inline(len, inline)
+                Id::Inline {
+                    namespace,
+                    len,
+                    bytes: inline,
+                }
             }
-            _ => Id::Boxed(bytes.into()),
+            _ => Id::Boxed {
+                namespace,
+                bytes: bytes.into(),
+            },
         }
     }
 
-    fn as_bytes(&self) -> &[u8] {
+    fn namespace(&self) -> u16 {
         match self {
-            Id::Inline(len, bytes) => &bytes[..usize::from(*len)],
-            Id::Boxed(bytes) => bytes,
+            Id::Inline { namespace, .. } | Id::Boxed { namespace, .. } => *namespace,
         }
+    }
+
+    fn jti(&self) -> &[u8] {
+        match self {
+            Id::Inline { len, bytes, .. } => &bytes[..usize::from(*len)],
+            Id::Boxed { bytes, .. } => bytes,
+        }
+    }
+
+    fn is(&self, namespace: u16, jti: &str) -> bool {
+        self.namespace() == namespace && self.jti() == jti.as_bytes()
     }
 }
 
-/// Builds a [`MemoryStore`]: capacity, shards, clock.
+/// Builds a [`MemoryStore`]: capacity, shards, retention margin.
 ///
 /// | setting | default |
 /// | --- | --- |
 /// | capacity | [`DEFAULT_CAPACITY`] (1,048,576 ids) |
 /// | shards | 8 per available core, rounded up to a power of two, 8 to 1024 |
-/// | clock | [`SystemClock`] |
+/// | retention margin | [`DEFAULT_RETENTION_MARGIN`] (5 minutes) |
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct MemoryStoreBuilder<K: Clock = SystemClock> {
+pub struct MemoryStoreBuilder {
     capacity: usize,
     shards: Option<usize>,
-    clock: K,
+    margin: Duration,
 }
 
 impl MemoryStoreBuilder {
@@ -176,12 +231,10 @@ impl MemoryStoreBuilder {
         MemoryStoreBuilder {
             capacity: DEFAULT_CAPACITY,
             shards: None,
-            clock: SystemClock,
+            margin: DEFAULT_RETENTION_MARGIN,
         }
     }
-}
 
-impl<K: Clock> MemoryStoreBuilder<K> {
     /// The most ids the store holds; once that many are live, new ids are refused with
     /// [`StoreError::Full`]. Defaults to [`DEFAULT_CAPACITY`].
     pub fn capacity(mut self, capacity: usize) -> Self {
@@ -196,19 +249,19 @@ impl<K: Clock> MemoryStoreBuilder<K> {
         self
     }
 
-    /// The clock that decides when an id has expired. Defaults to [`SystemClock`]; use the
-    /// clock the [`Validation`](crate::Validation) uses.
-    pub fn clock<K2: Clock>(self, clock: K2) -> MemoryStoreBuilder<K2> {
-        MemoryStoreBuilder {
-            capacity: self.capacity,
-            shards: self.shards,
-            clock,
-        }
+    /// How long past a token's expiry, as seen by the validation that consumed its id, the
+    /// store keeps the id; and how far behind the store's time a validation may be before it
+    /// is refused ([`StoreError::ClockBehind`]). It must cover the largest difference in
+    /// clock and leeway between the validations sharing the store. Defaults to
+    /// [`DEFAULT_RETENTION_MARGIN`] (5 minutes).
+    pub fn retention_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
     }
 
     /// The store, empty. Memory is allocated as ids arrive.
     #[must_use]
-    pub fn build(self) -> MemoryStore<K> {
+    pub fn build(self) -> MemoryStore {
         let shards = self
             .shards
             .unwrap_or_else(|| {
@@ -224,6 +277,7 @@ impl<K: Clock> MemoryStoreBuilder<K> {
                 .map(|_| {
                     Shard(Mutex::new(ShardState {
                         ids: HashTable::new(),
+                        namespaces: Vec::new(),
                         quota: 0,
                         expiries: BTreeMap::new(),
                     }))
@@ -233,19 +287,20 @@ impl<K: Clock> MemoryStoreBuilder<K> {
             hasher: RandomState::new(),
             pool: AtomicUsize::new(self.capacity),
             capacity: self.capacity,
-            clock: self.clock,
+            horizon: AtomicU64::new(f64::NEG_INFINITY.to_bits()),
+            margin: self.margin,
         }
     }
 }
 
 impl MemoryStore {
-    /// A store with the defaults: [`DEFAULT_CAPACITY`] ids, on the [`SystemClock`].
+    /// A store with the defaults: [`DEFAULT_CAPACITY`] ids, [`DEFAULT_RETENTION_MARGIN`].
     #[must_use]
     pub fn new() -> Self {
         MemoryStoreBuilder::new().build()
     }
 
-    /// A builder, to set the capacity, the shards or the clock.
+    /// A builder, to set the capacity, the shards or the retention margin.
     pub fn builder() -> MemoryStoreBuilder {
         MemoryStoreBuilder::new()
     }
@@ -257,32 +312,40 @@ impl Default for MemoryStore {
     }
 }
 
-impl<K: Clock> MemoryStore<K> {
-    /// Inserts `id` unless the store holds it unexpired; it is forgotten once the store's
-    /// clock reaches `expires_at`, rounded up to a whole second. See
-    /// [`ReplayStore::insert_if_absent`].
+impl MemoryStore {
+    /// Stores `id` unless the store holds it; see [`ReplayStore::insert_if_absent`] and the
+    /// type's documentation for how long it is kept.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Full`] when `capacity` ids are live and `id` is not one of them.
+    /// [`StoreError::Full`] when `capacity` ids are live and `id` is not one of them;
+    /// [`StoreError::ClockBehind`] when `window.checked_at()` is further behind the store's
+    /// time than the retention margin; [`StoreError::Backend`] for a 65,536th namespace in
+    /// one shard.
     pub fn insert_if_absent(
         &self,
-        id: &str,
-        expires_at: NumericDate,
+        id: ReplayId<'_>,
+        window: ReplayWindow,
     ) -> Result<InsertOutcome, StoreError> {
-        let now = self.clock.now().as_secs();
-        let forget_at = ceil_secs(expires_at);
-        let hash = self.hasher.hash_one(id.as_bytes());
+        let checked_at = window.checked_at().as_f64();
+        let hash = self.hash(id.namespace().as_bytes(), id.jti().as_bytes());
         let index = self.shard_index(hash);
         for first_try in [true, false] {
             let mut guard = self.lock(index);
             let state = &mut *guard;
-            self.evict(state, now, EVICT_PER_INSERT);
-            if let Some(entry) = state
-                .ids
-                .find_mut(hash, |entry| entry.id.as_bytes() == id.as_bytes())
+            // Under the shard's lock: every eviction this shard has seen used a time no later
+            // than this one, so the check below covers them all.
+            let now = self.advance(checked_at)?;
+            let forget_at = ceil_secs(now + window.remaining_secs() + self.margin.as_secs_f64());
+            let now_secs = floor_secs(now);
+            self.evict(state, now_secs, EVICT_PER_INSERT);
+            let namespace = state.namespace_index(id.namespace());
+            if let Some(namespace) = namespace
+                && let Some(entry) = state
+                    .ids
+                    .find_mut(hash, |entry| entry.id.is(namespace, id.jti()))
             {
-                if entry.forget_at > now {
+                if entry.forget_at > now_secs {
                     return Ok(InsertOutcome::AlreadyPresent);
                 }
                 // Expired but not yet evicted: refresh it in place.
@@ -290,23 +353,39 @@ impl<K: Clock> MemoryStore<K> {
                 state.schedule(forget_at, hash);
                 return Ok(InsertOutcome::Inserted);
             }
-            if state.ids.len() >= state.quota && !self.make_room(state, now) {
+            if state.ids.len() >= state.quota && !self.make_room(state, now_secs) {
                 drop(guard);
                 if first_try {
-                    self.reclaim_spare_quota(now, index);
+                    self.reclaim_spare_quota(now_secs, index);
                     continue;
                 }
                 return Err(StoreError::Full {
                     capacity: self.capacity,
                 });
             }
-            state.ids.insert_unique(
+            let namespace = match namespace {
+                Some(namespace) => namespace,
+                None => {
+                    let next = u16::try_from(state.namespaces.len())
+                        .ok()
+                        .filter(|&next| usize::from(next) < MAX_NAMESPACES - 1)
+                        .ok_or_else(|| {
+                            StoreError::backend("the memory store holds 65,535 namespaces already")
+                        })?;
+                    state.namespaces.push(id.namespace().into());
+                    next
+                }
+            };
+            let ShardState {
+                ids, namespaces, ..
+            } = state;
+            ids.insert_unique(
                 hash,
                 Entry {
                     forget_at,
-                    id: Id::new(id),
+                    id: Id::new(namespace, id.jti()),
                 },
-                |entry| self.hasher.hash_one(entry.id.as_bytes()),
+                |entry| self.hash_entry(namespaces, entry),
             );
             state.schedule(forget_at, hash);
             return Ok(InsertOutcome::Inserted);
@@ -335,6 +414,45 @@ impl<K: Clock> MemoryStore<K> {
     #[must_use]
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// The retention margin.
+    #[must_use]
+    pub fn retention_margin(&self) -> Duration {
+        self.margin
+    }
+
+    /// Raises the store's time to `checked_at` if it is later, and returns the store's time;
+    /// refuses a `checked_at` further behind it than the margin.
+    fn advance(&self, checked_at: f64) -> Result<f64, StoreError> {
+        let previous = self
+            .horizon
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |bits| {
+                (checked_at > f64::from_bits(bits)).then_some(checked_at.to_bits())
+            })
+            .unwrap_or_else(|bits| bits);
+        let now = f64::from_bits(previous).max(checked_at);
+        let behind = now - checked_at;
+        if behind > self.margin.as_secs_f64() {
+            return Err(StoreError::ClockBehind {
+                behind_secs: behind,
+                margin: self.margin,
+            });
+        }
+        Ok(now)
+    }
+
+    fn hash(&self, namespace: &[u8], jti: &[u8]) -> u64 {
+        // A tuple of slices hashes each with its length: the pair, not the concatenation.
+        self.hasher.hash_one((namespace, jti))
+    }
+
+    /// The hash of a held entry, its namespace looked up in its shard's `namespaces`.
+    fn hash_entry(&self, namespaces: &[Box<str>], entry: &Entry) -> u64 {
+        let namespace = namespaces
+            .get(usize::from(entry.id.namespace()))
+            .map_or(&[][..], |namespace| namespace.as_bytes());
+        self.hash(namespace, entry.id.jti())
     }
 
     fn shard_index(&self, hash: u64) -> usize {
@@ -390,11 +508,18 @@ impl<K: Clock> MemoryStore<K> {
                 continue;
             };
             popped += 1;
-            // A refreshed id no longer has this `forget_at`: its item is stale, skip it.
-            if let Ok(entry) = state
-                .ids
-                .find_entry(hash, |entry| entry.forget_at == forget_at)
-            {
+            // The table matches candidates by a 7-bit tag of the hash only: compare the whole
+            // hash too, or another id expiring in the same second could be evicted in this
+            // one's place, leaving this one behind for ever. (Two ids with one full hash and
+            // one `forget_at` each have an item here, so either may go first.) A refreshed id
+            // no longer has this `forget_at`: its item is stale, skip it.
+            let ShardState {
+                ids, namespaces, ..
+            } = &mut *state;
+            let candidate = |entry: &Entry| {
+                entry.forget_at == forget_at && self.hash_entry(namespaces, entry) == hash
+            };
+            if let Ok(entry) = ids.find_entry(hash, candidate) {
                 entry.remove();
             }
         }
@@ -422,37 +547,48 @@ impl<K: Clock> MemoryStore<K> {
     clippy::cast_possible_truncation,
     reason = "`as` saturates float-to-int casts"
 )]
-fn ceil_secs(date: NumericDate) -> i64 {
-    date.as_f64().ceil() as i64
+fn ceil_secs(secs: f64) -> i64 {
+    secs.ceil() as i64
 }
 
-impl<K: Clock> ReplayStore for MemoryStore<K> {
+/// Whole seconds, rounded down, saturating (the store's time before anything was told is
+/// `i64::MIN`).
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "`as` saturates float-to-int casts"
+)]
+fn floor_secs(secs: f64) -> i64 {
+    secs.floor() as i64
+}
+
+impl ReplayStore for MemoryStore {
     fn insert_if_absent(
         &self,
-        id: &str,
-        expires_at: NumericDate,
+        id: ReplayId<'_>,
+        window: ReplayWindow,
     ) -> Result<InsertOutcome, StoreError> {
-        MemoryStore::insert_if_absent(self, id, expires_at)
+        MemoryStore::insert_if_absent(self, id, window)
     }
 }
 
 /// The memory store never waits: the future is ready when returned.
-impl<K: Clock> AsyncReplayStore for MemoryStore<K> {
+impl AsyncReplayStore for MemoryStore {
     fn insert_if_absent(
         &self,
-        id: &str,
-        expires_at: NumericDate,
+        id: ReplayId<'_>,
+        window: ReplayWindow,
     ) -> impl Future<Output = Result<InsertOutcome, StoreError>> + Send {
-        core::future::ready(MemoryStore::insert_if_absent(self, id, expires_at))
+        core::future::ready(MemoryStore::insert_if_absent(self, id, window))
     }
 }
 
-impl<K: Clock> fmt::Debug for MemoryStore<K> {
+impl fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryStore")
             .field("len", &self.len())
             .field("capacity", &self.capacity)
             .field("shards", &self.shards.len())
+            .field("retention_margin", &self.margin)
             .finish_non_exhaustive()
     }
 }
@@ -462,15 +598,27 @@ mod tests {
     use std::sync::{Arc, Barrier};
 
     use super::*;
-    use crate::clock::ManualClock;
+    use crate::time::NumericDate;
 
-    fn at(secs: i64) -> NumericDate {
-        NumericDate::from_secs(secs)
+    /// A window checked at `now`, the token expiring at `exp`.
+    fn at(now: i64, exp: i64) -> ReplayWindow {
+        ReplayWindow::new(NumericDate::from_secs(now), NumericDate::from_secs(exp))
+    }
+
+    fn id(jti: &str) -> ReplayId<'_> {
+        ReplayId::new("ns", jti)
+    }
+
+    /// A store without a margin, so that retention is exactly the window.
+    fn exact() -> MemoryStore {
+        MemoryStore::builder()
+            .retention_margin(Duration::ZERO)
+            .build()
     }
 
     /// The capacity invariant: reserved quotas plus the pool make the capacity, and no
     /// shard holds more ids than its quota.
-    fn assert_accounting(store: &MemoryStore<impl Clock>) {
+    fn assert_accounting(store: &MemoryStore) {
         let mut reserved = 0;
         for shard in &store.shards {
             let state = shard.0.lock().unwrap();
@@ -480,7 +628,7 @@ mod tests {
         assert_eq!(reserved + store.pool.load(Ordering::SeqCst), store.capacity);
     }
 
-    fn queued(store: &MemoryStore<impl Clock>) -> usize {
+    fn queued(store: &MemoryStore) -> usize {
         store
             .shards
             .iter()
@@ -501,80 +649,186 @@ mod tests {
 
     #[test]
     fn first_insert_is_fresh_then_present() {
-        let clock = ManualClock::new(at(100));
-        let store = MemoryStore::builder().clock(&clock).build();
-        assert_eq!(store.insert_if_absent("a", at(200)).unwrap(), Inserted);
+        let store = exact();
         assert_eq!(
-            store.insert_if_absent("a", at(200)).unwrap(),
+            store.insert_if_absent(id("a"), at(100, 200)).unwrap(),
+            Inserted
+        );
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(100, 200)).unwrap(),
             AlreadyPresent
         );
-        assert_eq!(store.insert_if_absent("b", at(200)).unwrap(), Inserted);
+        assert_eq!(
+            store.insert_if_absent(id("b"), at(100, 200)).unwrap(),
+            Inserted
+        );
         // Exact bytes: no normalisation of case, whitespace or Unicode.
-        assert_eq!(store.insert_if_absent("A", at(200)).unwrap(), Inserted);
-        assert_eq!(store.insert_if_absent("a ", at(200)).unwrap(), Inserted);
-        assert_eq!(store.insert_if_absent("", at(200)).unwrap(), Inserted);
-        assert_eq!(store.insert_if_absent("", at(200)).unwrap(), AlreadyPresent);
+        assert_eq!(
+            store.insert_if_absent(id("A"), at(100, 200)).unwrap(),
+            Inserted
+        );
+        assert_eq!(
+            store.insert_if_absent(id("a "), at(100, 200)).unwrap(),
+            Inserted
+        );
+        assert_eq!(
+            store.insert_if_absent(id(""), at(100, 200)).unwrap(),
+            Inserted
+        );
+        assert_eq!(
+            store.insert_if_absent(id(""), at(100, 200)).unwrap(),
+            AlreadyPresent
+        );
         assert_eq!(store.len(), 5);
     }
 
     #[test]
-    fn kept_until_expiry_then_forgotten() {
-        let clock = ManualClock::new(at(100));
-        let store = MemoryStore::builder().clock(&clock).build();
-        assert_eq!(store.insert_if_absent("a", at(200)).unwrap(), Inserted);
-        clock.set(at(199));
-        assert_eq!(
-            store.insert_if_absent("a", at(200)).unwrap(),
-            AlreadyPresent
-        );
-        clock.set(at(200));
-        assert_eq!(store.insert_if_absent("a", at(300)).unwrap(), Inserted);
-        clock.set(at(299));
-        assert_eq!(
-            store.insert_if_absent("a", at(300)).unwrap(),
-            AlreadyPresent
-        );
-        assert_eq!(store.len(), 1);
+    fn namespaces_keep_equal_jtis_apart() {
+        let store = exact();
+        let pairs = [
+            ("app:", "reset:42"),
+            ("app:reset:", "42"),
+            ("", "app:reset:42"),
+        ];
+        for (namespace, jti) in pairs {
+            let id = ReplayId::new(namespace, jti);
+            assert_eq!(store.insert_if_absent(id, at(100, 200)).unwrap(), Inserted);
+        }
+        for (namespace, jti) in pairs {
+            let id = ReplayId::new(namespace, jti);
+            assert_eq!(
+                store.insert_if_absent(id, at(100, 200)).unwrap(),
+                AlreadyPresent
+            );
+        }
+        assert_eq!(store.len(), 3);
     }
 
     #[test]
-    fn fractional_expiry_rounds_up() {
-        let clock = ManualClock::new(at(100));
-        let store = MemoryStore::builder().clock(&clock).build();
-        let exp = NumericDate::from_f64(150.25).unwrap();
-        assert_eq!(store.insert_if_absent("a", exp).unwrap(), Inserted);
-        clock.set(at(150));
-        assert_eq!(store.insert_if_absent("a", exp).unwrap(), AlreadyPresent);
-        clock.set(at(151));
-        assert_eq!(store.insert_if_absent("a", exp).unwrap(), Inserted);
+    fn kept_for_the_window_plus_the_margin_then_forgotten() {
+        let store = MemoryStore::builder()
+            .retention_margin(Duration::from_secs(30))
+            .build();
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(100, 200)).unwrap(),
+            Inserted
+        );
+        // Another id moves the store's time along.
+        let _ = store.insert_if_absent(id("x"), at(229, 300)).unwrap();
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(229, 300)).unwrap(),
+            AlreadyPresent
+        );
+        let _ = store.insert_if_absent(id("y"), at(230, 300)).unwrap();
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(230, 300)).unwrap(),
+            Inserted
+        );
+    }
+
+    #[test]
+    fn retention_is_relative_to_the_checking_clock() {
+        // A validation 50 s behind the store's time, within the margin, is served.
+        let store = MemoryStore::builder()
+            .retention_margin(Duration::from_secs(100))
+            .build();
+        let _ = store
+            .insert_if_absent(id("ahead"), at(1_100, 2_000))
+            .unwrap();
+        // Checked at 1,050 (50 s behind), acceptable until 1,060: kept until the store's time
+        // reaches 1,100 + 10 + 100.
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(1_050, 1_060)).unwrap(),
+            Inserted
+        );
+        let _ = store
+            .insert_if_absent(id("tick"), at(1_209, 2_000))
+            .unwrap();
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(1_209, 1_260)).unwrap(),
+            AlreadyPresent
+        );
+        let _ = store
+            .insert_if_absent(id("tick2"), at(1_210, 2_000))
+            .unwrap();
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(1_210, 1_260)).unwrap(),
+            Inserted
+        );
+    }
+
+    #[test]
+    fn a_clock_behind_by_more_than_the_margin_is_refused() {
+        let store = MemoryStore::builder()
+            .retention_margin(Duration::from_secs(60))
+            .build();
+        let _ = store.insert_if_absent(id("a"), at(1_000, 2_000)).unwrap();
+        assert_eq!(
+            store.insert_if_absent(id("b"), at(940, 2_000)).unwrap(),
+            Inserted
+        );
+        let error = store.insert_if_absent(id("c"), at(939, 2_000)).unwrap_err();
+        assert!(
+            matches!(error, StoreError::ClockBehind { behind_secs, .. } if behind_secs == 61.0),
+            "{error}"
+        );
+        assert!(error.to_string().contains("behind"), "{error}");
+        // Nothing was stored for the refused call.
+        assert_eq!(store.len(), 2);
+    }
+
+    #[test]
+    fn fractional_windows_round_up() {
+        let store = exact();
+        let window = ReplayWindow::new(
+            NumericDate::from_secs(100),
+            NumericDate::from_f64(150.25).unwrap(),
+        );
+        assert_eq!(store.insert_if_absent(id("a"), window).unwrap(), Inserted);
+        let later = |now| ReplayWindow::new(NumericDate::from_secs(now), window.expires_at());
+        assert_eq!(
+            store.insert_if_absent(id("a"), later(150)).unwrap(),
+            AlreadyPresent
+        );
+        assert_eq!(
+            store.insert_if_absent(id("a"), later(151)).unwrap(),
+            Inserted
+        );
     }
 
     #[test]
     fn full_store_refuses_new_ids_and_never_evicts_live_ones() {
-        let clock = ManualClock::new(at(100));
         let store = MemoryStore::builder()
             .capacity(3)
             .shards(4)
-            .clock(&clock)
+            .retention_margin(Duration::ZERO)
             .build();
-        for id in ["a", "b", "c"] {
-            assert_eq!(store.insert_if_absent(id, at(200)).unwrap(), Inserted);
+        for jti in ["a", "b", "c"] {
+            assert_eq!(
+                store.insert_if_absent(id(jti), at(100, 200)).unwrap(),
+                Inserted
+            );
         }
-        let error = store.insert_if_absent("d", at(200)).unwrap_err();
+        let error = store.insert_if_absent(id("d"), at(100, 200)).unwrap_err();
         assert!(matches!(error, StoreError::Full { capacity: 3 }));
         assert!(error.to_string().contains("replay store full"), "{error}");
         // The live ids are all still there.
-        for id in ["a", "b", "c"] {
-            assert_eq!(store.insert_if_absent(id, at(200)).unwrap(), AlreadyPresent);
+        for jti in ["a", "b", "c"] {
+            assert_eq!(
+                store.insert_if_absent(id(jti), at(100, 200)).unwrap(),
+                AlreadyPresent
+            );
         }
         assert_eq!(store.len(), 3);
         // Once they expire, the room is reclaimed, whichever shard the new id lands in.
-        clock.set(at(200));
-        for id in ["d", "e", "f"] {
-            assert_eq!(store.insert_if_absent(id, at(300)).unwrap(), Inserted);
+        for jti in ["d", "e", "f"] {
+            assert_eq!(
+                store.insert_if_absent(id(jti), at(200, 300)).unwrap(),
+                Inserted
+            );
         }
         assert!(matches!(
-            store.insert_if_absent("g", at(300)),
+            store.insert_if_absent(id("g"), at(200, 300)),
             Err(StoreError::Full { .. })
         ));
         assert_eq!(store.len(), 3);
@@ -582,12 +836,9 @@ mod tests {
 
     #[test]
     fn zero_capacity_refuses_everything() {
-        let store = MemoryStore::builder()
-            .capacity(0)
-            .clock(ManualClock::new(at(0)))
-            .build();
+        let store = MemoryStore::builder().capacity(0).build();
         assert!(matches!(
-            store.insert_if_absent("a", at(10)),
+            store.insert_if_absent(id("a"), at(0, 10)),
             Err(StoreError::Full { capacity: 0 })
         ));
         assert!(store.is_empty());
@@ -595,33 +846,40 @@ mod tests {
 
     #[test]
     fn eviction_is_incremental_and_keeps_memory_bounded() {
-        let clock = ManualClock::new(at(0));
-        let store = MemoryStore::builder().shards(1).clock(&clock).build();
+        let store = MemoryStore::builder()
+            .shards(1)
+            .retention_margin(Duration::ZERO)
+            .build();
         for i in 0..1_000 {
             assert_eq!(
-                store.insert_if_absent(&format!("old-{i}"), at(10)).unwrap(),
+                store
+                    .insert_if_absent(id(&format!("old-{i}")), at(0, 10))
+                    .unwrap(),
                 Inserted
             );
         }
-        clock.set(at(10));
         // Each insert evicts at most EVICT_PER_INSERT expired ids: no sweep.
-        assert_eq!(store.insert_if_absent("new-0", at(20)).unwrap(), Inserted);
+        assert_eq!(
+            store.insert_if_absent(id("new-0"), at(10, 20)).unwrap(),
+            Inserted
+        );
         assert_eq!(store.len(), 1_000 + 1 - EVICT_PER_INSERT);
         // And the backlog drains as inserts go on.
         for i in 1..400 {
-            let _ = store.insert_if_absent(&format!("new-{i}"), at(20)).unwrap();
+            let _ = store
+                .insert_if_absent(id(&format!("new-{i}")), at(10, 20))
+                .unwrap();
         }
         assert_eq!(store.len(), 400);
         assert_eq!(queued(&store), 400);
 
-        // A long stream of distinct ids, each live for 10 s, the clock ticking every 100 ids:
+        // A long stream of distinct ids, each live for 10 s, the time ticking every 100 ids:
         // the store holds about 1,000 ids at any time, never the whole stream.
         let mut most = 0;
         for i in 0..100_000_i64 {
             let now = 1_000 + i / 100;
-            clock.set(at(now));
             let _ = store
-                .insert_if_absent(&format!("stream-{i}"), at(now + 10))
+                .insert_if_absent(id(&format!("stream-{i}")), at(now, now + 10))
                 .unwrap();
             most = most.max(store.len());
         }
@@ -632,16 +890,18 @@ mod tests {
 
     #[test]
     fn refreshed_ids_leave_no_stale_entries() {
-        let clock = ManualClock::new(at(0));
-        let store = MemoryStore::builder().shards(1).clock(&clock).build();
+        let store = MemoryStore::builder()
+            .shards(1)
+            .retention_margin(Duration::ZERO)
+            .build();
         for round in 0..100 {
-            clock.set(at(round * 10));
+            let window = at(round * 10, round * 10 + 10);
             assert_eq!(
-                store.insert_if_absent("same", at(round * 10 + 10)).unwrap(),
+                store.insert_if_absent(id("same"), window).unwrap(),
                 Inserted
             );
             assert_eq!(
-                store.insert_if_absent("same", at(round * 10 + 10)).unwrap(),
+                store.insert_if_absent(id("same"), window).unwrap(),
                 AlreadyPresent
             );
         }
@@ -650,56 +910,50 @@ mod tests {
     }
 
     #[test]
-    fn an_already_expired_id_is_accepted_once_and_forgotten() {
-        let clock = ManualClock::new(at(100));
-        let store = MemoryStore::builder().clock(&clock).build();
-        assert_eq!(store.insert_if_absent("a", at(50)).unwrap(), Inserted);
-        assert_eq!(store.insert_if_absent("b", at(150)).unwrap(), Inserted);
-        assert!(store.len() <= 2);
+    fn an_already_expired_window_is_kept_for_the_margin() {
+        let store = MemoryStore::builder()
+            .retention_margin(Duration::from_secs(5))
+            .build();
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(100, 50)).unwrap(),
+            Inserted
+        );
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(104, 50)).unwrap(),
+            AlreadyPresent
+        );
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(105, 50)).unwrap(),
+            Inserted
+        );
     }
 
     #[test]
-    fn extreme_expiries_never_panic() {
-        let clock = ManualClock::new(at(0));
-        let store = MemoryStore::builder().clock(&clock).build();
+    fn extreme_windows_never_panic() {
+        let store = exact();
         let extremes = [f64::MIN, -1e300, -0.5, 0.0, 0.5, 1e19, f64::MAX];
-        for (i, &exp) in extremes.iter().enumerate() {
-            let id = format!("x{i}");
-            let _ = store
-                .insert_if_absent(&id, NumericDate::from_f64(exp).unwrap())
-                .unwrap();
+        for (i, &checked) in extremes.iter().enumerate() {
+            for (j, &exp) in extremes.iter().enumerate() {
+                let jti = format!("x{i}-{j}");
+                let window = ReplayWindow::new(
+                    NumericDate::from_f64(checked).unwrap(),
+                    NumericDate::from_f64(exp).unwrap(),
+                );
+                let _ = store.insert_if_absent(id(&jti), window);
+            }
         }
         for secs in [i64::MIN, -1, 0, i64::MAX] {
-            clock.set(at(secs));
-            let _ = store.insert_if_absent("y", at(secs)).unwrap();
+            let _ = store.insert_if_absent(id("y"), at(secs, secs));
         }
     }
 
     #[test]
     fn shard_counts() {
-        let clock = ManualClock::new(at(0));
-        assert_eq!(
-            MemoryStore::builder()
-                .shards(0)
-                .clock(&clock)
-                .build()
-                .shards
-                .len(),
-            1
-        );
-        assert_eq!(
-            MemoryStore::builder()
-                .shards(3)
-                .clock(&clock)
-                .build()
-                .shards
-                .len(),
-            4
-        );
+        assert_eq!(MemoryStore::builder().shards(0).build().shards.len(), 1);
+        assert_eq!(MemoryStore::builder().shards(3).build().shards.len(), 4);
         assert_eq!(
             MemoryStore::builder()
                 .shards(usize::MAX)
-                .clock(&clock)
                 .build()
                 .shards
                 .len(),
@@ -713,12 +967,7 @@ mod tests {
     fn concurrent_inserts_of_the_same_ids_have_one_winner_each() {
         const THREADS: usize = 8;
         const IDS: usize = 2_000;
-        let store = Arc::new(
-            MemoryStore::builder()
-                .shards(4)
-                .clock(ManualClock::new(at(0)))
-                .build(),
-        );
+        let store = Arc::new(MemoryStore::builder().shards(4).build());
         let barrier = Arc::new(Barrier::new(THREADS));
         let handles: Vec<_> = (0..THREADS)
             .map(|_| {
@@ -728,7 +977,10 @@ mod tests {
                     barrier.wait();
                     (0..IDS)
                         .filter(|i| {
-                            store.insert_if_absent(&format!("id-{i}"), at(100)).unwrap() == Inserted
+                            store
+                                .insert_if_absent(id(&format!("id-{i}")), at(0, 100))
+                                .unwrap()
+                                == Inserted
                         })
                         .count()
                 })
@@ -745,12 +997,7 @@ mod tests {
     #[test]
     fn concurrent_inserts_never_exceed_capacity() {
         const THREADS: usize = 8;
-        let store = Arc::new(
-            MemoryStore::builder()
-                .capacity(1_000)
-                .clock(ManualClock::new(at(0)))
-                .build(),
-        );
+        let store = Arc::new(MemoryStore::builder().capacity(1_000).build());
         let barrier = Arc::new(Barrier::new(THREADS));
         let handles: Vec<_> = (0..THREADS)
             .map(|thread| {
@@ -761,7 +1008,7 @@ mod tests {
                     (0..500)
                         .filter(|i| {
                             store
-                                .insert_if_absent(&format!("{thread}-{i}"), at(100))
+                                .insert_if_absent(id(&format!("{thread}-{i}")), at(0, 100))
                                 .is_ok()
                         })
                         .count()

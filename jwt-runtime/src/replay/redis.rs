@@ -20,10 +20,13 @@ use redis::{Cmd, ConnectionLike, RedisError, Value};
 
 #[cfg(feature = "redis-async")]
 use super::AsyncReplayStore;
-use super::{InsertOutcome, ReplayStore, StoreError};
-use crate::time::NumericDate;
+use super::{
+    DEFAULT_RETENTION_MARGIN, InsertOutcome, ReplayId, ReplayStore, ReplayWindow, StoreError,
+    push_length_prefixed,
+};
 
-/// The default key prefix: a consumed `jti` is stored under `jwt:jti:<jti>`.
+/// The default key prefix: a consumed `jti` is stored under
+/// `8:jwt:jti:<namespace length>:<namespace><jti>` (see [`RedisStore`]).
 pub const DEFAULT_KEY_PREFIX: &str = "jwt:jti:";
 
 /// The default time limit for connecting to Redis and for each reply: one second. A store
@@ -35,15 +38,16 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
 /// The default number of idle connections a [`RedisStore`] keeps for reuse.
 const DEFAULT_MAX_IDLE: usize = 64;
 
-/// The latest `EXAT` sent: 9999-12-31T23:59:59Z. A token that expires later is remembered
-/// until then, which is as good as forever.
-const MAX_EXAT: i64 = 253_402_300_799;
+/// The longest `PX` sent, in milliseconds: about 10,000 years, as good as forever, and far
+/// from what Redis refuses (its clock plus this must fit in 63 bits).
+const MAX_PX: u64 = 10_000 * 366 * 24 * 3600 * 1000;
 
 /// Configures a [`RedisStore`] or (feature `redis-async`) an `AsyncRedisStore`.
 ///
 /// | setting | default |
 /// | --- | --- |
 /// | key prefix | [`DEFAULT_KEY_PREFIX`] (`jwt:jti:`) |
+/// | retention margin | [`DEFAULT_RETENTION_MARGIN`] (5 minutes) |
 /// | connect and reply timeout | [`DEFAULT_TIMEOUT`] (1 s) |
 /// | idle connections kept (sync store) | 64 |
 ///
@@ -54,6 +58,7 @@ const MAX_EXAT: i64 = 253_402_300_799;
 pub struct RedisStoreBuilder {
     nodes: Nodes,
     prefix: String,
+    margin: Duration,
     timeout: Duration,
     max_idle: usize,
 }
@@ -77,6 +82,7 @@ impl fmt::Debug for RedisStoreBuilder {
             .field("cluster", &cluster)
             .field("nodes", &nodes)
             .field("prefix", &self.prefix)
+            .field("retention_margin", &self.margin)
             .field("timeout", &self.timeout)
             .field("max_idle", &self.max_idle)
             .finish_non_exhaustive()
@@ -84,11 +90,23 @@ impl fmt::Debug for RedisStoreBuilder {
 }
 
 impl RedisStoreBuilder {
-    /// Stores keys under `prefix` followed by the `jti`'s exact bytes. Defaults to
-    /// [`DEFAULT_KEY_PREFIX`]. Give each kind of one-use token its own prefix when their ids
-    /// could collide, and each application sharing a Redis its own.
+    /// Stores keys under `prefix`: the key is the prefix, the namespace and the `jti`, each
+    /// but the last preceded by its length, so that no two of them share a key (`app:` with
+    /// the id `reset:42` is not `app:reset:` with `42`). Defaults to [`DEFAULT_KEY_PREFIX`].
+    /// Give each application sharing a Redis its own; kinds of token already have their own
+    /// namespaces ([`ReplayId::namespace_of`]).
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
+        self
+    }
+
+    /// How long past a token's expiry, as seen by the validation that consumed its id, Redis
+    /// keeps the id. It must cover the largest difference in clock and leeway between the
+    /// validations sharing the store: a validation whose clock is behind the consuming one's
+    /// (or whose leeway is larger) by more than the margin could accept the token once more
+    /// after Redis forgot it. Defaults to [`DEFAULT_RETENTION_MARGIN`] (5 minutes).
+    pub fn retention_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
         self
     }
 
@@ -124,6 +142,7 @@ impl RedisStoreBuilder {
         Ok(RedisStore {
             target,
             prefix: self.prefix.into_bytes().into(),
+            margin: self.margin,
             timeout: self.timeout,
             max_idle: self.max_idle,
             idle: Mutex::new(Vec::new()),
@@ -179,6 +198,7 @@ impl RedisStoreBuilder {
         Ok(AsyncRedisStore {
             connection,
             prefix: self.prefix.into_bytes().into(),
+            margin: self.margin,
         })
     }
 
@@ -210,19 +230,29 @@ impl RedisStoreBuilder {
 /// A replay store on Redis, for synchronous callers: every server that shares the Redis (or
 /// Redis Cluster) shares one view of the consumed ids.
 ///
-/// Consuming an id is one atomic command, `SET <prefix><jti> 1 NX EXAT <t>`, where `t` is the
-/// token's `exp` plus the leeway, rounded up to a whole second: Redis forgets the id when the
-/// token expires. The reply `OK` means fresh, nil means replayed; anything else, and any
-/// connection error or timeout, rejects the token with
-/// [`Error::StoreUnavailable`](crate::Error::StoreUnavailable) (fail
-/// closed, never a panic).
+/// Consuming an id is one atomic command, `SET <key> <nonce> NX PX <ms> GET` (Redis 7.0 or
+/// later). The key is
+/// `<prefix length>:<prefix><namespace length>:<namespace><jti>` (by default
+/// `8:jwt:jti:16:<the type's namespace><jti>`), which no two (prefix, namespace, `jti`) share.
+/// The time to live is relative: the time the token stays acceptable to the validation that
+/// consumed it ([`ReplayWindow::remaining_secs`], measured from that validation's own clock
+/// reading), plus the retention margin, rounded up to a millisecond. Redis forgets the id that
+/// long after it stored it, whatever its clock says the date is: a Redis clock that is off
+/// does not shorten the retention. The value is 128 random bits, new for each call: the reply
+/// nil means fresh, this call's own value means fresh too (a retry of this call, by the client
+/// library, after the first reply was lost), any other value means replayed. A
+/// connection error before the command was sent, an error reply or an unexpected reply
+/// rejects the token with [`Error::StoreUnavailable`](crate::Error::StoreUnavailable); a
+/// timeout or a connection lost after it was sent, when the id may or may not be stored,
+/// with [`Error::ReplayUnconfirmed`](crate::Error::ReplayUnconfirmed) (fail closed, never a
+/// panic).
 ///
 /// Connections are opened on demand, one per concurrent caller, and up to 64 idle ones are
 /// kept for reuse. After an error a connection is dropped; when a reused connection turns out
 /// dead (Redis restarted), the idle ones are dropped too and the command is retried once on a
 /// fresh connection, so the store recovers without restarting the application. (Should that
-/// first command have reached Redis before the connection died, the retry finds the id and
-/// reports a replay: the token is rejected, never accepted twice.)
+/// first command have reached Redis before the connection died, the retry finds this call's
+/// own value, and the token is accepted once, never reported as its own replay.)
 ///
 /// From async code use `AsyncRedisStore` (feature `redis-async`), so that a round trip does
 /// not block the runtime.
@@ -235,8 +265,9 @@ impl RedisStoreBuilder {
 /// - **Persistence**: without it, a restarted Redis has forgotten every consumed id, and
 ///   unexpired tokens can be used once more. Enable the append-only file (`appendonly yes`;
 ///   `appendfsync always` closes the window entirely, `everysec` leaves at most a second).
-/// - **Clocks**: Redis expires keys by its own clock; keep it in sync with the servers' (the
-///   validation leeway covers small skew).
+/// - **Clocks**: the time to live is relative, so Redis's clock need not agree with the
+///   servers'; it must not jump forward (a step forward expires keys early). The servers'
+///   clocks and leeways may differ by up to the retention margin.
 ///
 /// # Examples
 ///
@@ -260,6 +291,7 @@ impl RedisStoreBuilder {
 pub struct RedisStore {
     target: SyncTarget,
     prefix: Box<[u8]>,
+    margin: Duration,
     timeout: Duration,
     max_idle: usize,
     idle: Mutex<Vec<SyncConnection>>,
@@ -319,6 +351,7 @@ impl RedisStore {
         RedisStoreBuilder {
             nodes,
             prefix: DEFAULT_KEY_PREFIX.to_owned(),
+            margin: DEFAULT_RETENTION_MARGIN,
             timeout: DEFAULT_TIMEOUT,
             max_idle: DEFAULT_MAX_IDLE,
         }
@@ -333,7 +366,9 @@ impl RedisStore {
         self.run(&redis::cmd("PING")).map(drop)
     }
 
-    fn run(&self, command: &Cmd) -> Result<Value, StoreError> {
+    /// Runs `command`. The reply says whether it came from a retry, after a first attempt
+    /// that may have reached Redis.
+    fn run(&self, command: &Cmd) -> Result<Reply, StoreError> {
         let pooled = self.idle().pop();
         let reused = pooled.is_some();
         let mut connection = match pooled {
@@ -343,22 +378,24 @@ impl RedisStore {
         match command.query::<Value>(connection.as_dyn()) {
             Ok(value) => {
                 self.release(connection);
-                Ok(value)
+                Ok(Reply::First(value))
             }
             Err(error) if reused && error.is_connection_dropped() => {
                 // An idle connection died (Redis restarted, or closed it): so did the others.
                 drop(connection);
                 self.idle().clear();
-                let mut fresh = self.connect()?;
+                // The first attempt may have reached Redis: whatever fails now, the id may
+                // be stored.
+                let mut fresh = self.connect().map_err(StoreError::unconfirmed)?;
                 let value = command
                     .query::<Value>(fresh.as_dyn())
-                    .map_err(StoreError::backend)?;
+                    .map_err(StoreError::unconfirmed)?;
                 self.release(fresh);
-                Ok(value)
+                Ok(Reply::Retried(value))
             }
             // The connection is dropped: after a timeout its late reply must never be read
             // as the answer to another command.
-            Err(error) => Err(StoreError::backend(error)),
+            Err(error) => Err(sent_error(error)),
         }
     }
 
@@ -409,11 +446,22 @@ impl RedisStore {
 impl ReplayStore for RedisStore {
     fn insert_if_absent(
         &self,
-        id: &str,
-        expires_at: NumericDate,
+        id: ReplayId<'_>,
+        window: ReplayWindow,
     ) -> Result<InsertOutcome, StoreError> {
-        outcome(self.run(&set_nx(&self.prefix, id, expires_at))?)
+        let nonce = Nonce::new()?;
+        let command = set_nx(&self.prefix, id, window, self.margin, &nonce);
+        // A retry's reply is exact too: the nonce tells this caller's own earlier write apart.
+        match self.run(&command)? {
+            Reply::First(value) | Reply::Retried(value) => outcome(value, &nonce),
+        }
     }
+}
+
+/// A reply, and whether it answers a retry.
+enum Reply {
+    First(Value),
+    Retried(Value),
 }
 
 impl fmt::Debug for RedisStore {
@@ -426,6 +474,7 @@ impl fmt::Debug for RedisStore {
         f.debug_struct("RedisStore")
             .field("cluster", &cluster)
             .field("prefix", &String::from_utf8_lossy(&self.prefix))
+            .field("retention_margin", &self.margin)
             .field("timeout", &self.timeout)
             .field("idle", &self.idle().len())
             .finish_non_exhaustive()
@@ -467,6 +516,7 @@ impl fmt::Debug for RedisStore {
 pub struct AsyncRedisStore {
     connection: AsyncConnection,
     prefix: Arc<[u8]>,
+    margin: Duration,
 }
 
 #[cfg(feature = "redis-async")]
@@ -508,7 +558,7 @@ impl AsyncRedisStore {
                 command.query_async::<Value>(&mut connection.clone()).await
             }
         };
-        result.map_err(StoreError::backend)
+        result.map_err(sent_error)
     }
 }
 
@@ -516,11 +566,15 @@ impl AsyncRedisStore {
 impl AsyncReplayStore for AsyncRedisStore {
     fn insert_if_absent(
         &self,
-        id: &str,
-        expires_at: NumericDate,
+        id: ReplayId<'_>,
+        window: ReplayWindow,
     ) -> impl Future<Output = Result<InsertOutcome, StoreError>> + Send {
-        let command = set_nx(&self.prefix, id, expires_at);
-        async move { outcome(self.run(command).await?) }
+        let command = Nonce::new()
+            .map(|nonce| (set_nx(&self.prefix, id, window, self.margin, &nonce), nonce));
+        async move {
+            let (command, nonce) = command?;
+            outcome(self.run(command).await?, &nonce)
+        }
     }
 }
 
@@ -535,45 +589,99 @@ impl fmt::Debug for AsyncRedisStore {
         f.debug_struct("AsyncRedisStore")
             .field("cluster", &cluster)
             .field("prefix", &String::from_utf8_lossy(&self.prefix))
+            .field("retention_margin", &self.margin)
             .finish_non_exhaustive()
     }
 }
 
-/// `SET <prefix><id> 1 NX EXAT <expires_at, rounded up>`.
-fn set_nx(prefix: &[u8], id: &str, expires_at: NumericDate) -> Cmd {
-    let mut key = Vec::with_capacity(prefix.len() + id.len());
-    key.extend_from_slice(prefix);
-    key.extend_from_slice(id.as_bytes());
+/// `SET <key> <nonce> NX PX <ms> GET`: the key as [`key`] builds it, the time to live as
+/// [`px`]. `GET` returns the value already there (nil when this call stored it), so that a
+/// command the client library retried after a lost reply is still answered exactly: finding
+/// this call's own nonce means this call stored it.
+fn set_nx(
+    prefix: &[u8],
+    id: ReplayId<'_>,
+    window: ReplayWindow,
+    margin: Duration,
+    nonce: &Nonce,
+) -> Cmd {
     let mut command = redis::cmd("SET");
     command
-        .arg(key)
-        .arg(1)
+        .arg(key(prefix, id))
+        .arg(&nonce.0[..])
         .arg("NX")
-        .arg("EXAT")
-        .arg(exat(expires_at));
+        .arg("PX")
+        .arg(px(window, margin))
+        .arg("GET");
     command
 }
 
-/// Whole seconds, rounded up so that Redis never forgets an id early, within what `EXAT`
-/// accepts (positive, and not so large that Redis refuses it).
-#[allow(
-    clippy::cast_possible_truncation,
-    reason = "`as` saturates float-to-int casts"
-)]
-fn exat(expires_at: NumericDate) -> i64 {
-    (expires_at.as_f64().ceil() as i64).clamp(1, MAX_EXAT)
+/// 128 random bits in hex, distinct for every insert: the value stored under a key.
+struct Nonce([u8; 32]);
+
+impl Nonce {
+    fn new() -> Result<Nonce, StoreError> {
+        let mut random = [0_u8; 16];
+        getrandom::fill(&mut random).map_err(|error| StoreError::backend(error.to_string()))?;
+        let mut hex = [0_u8; 32];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(random) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 0xf)];
+        }
+        Ok(Nonce(hex))
+    }
 }
 
-fn outcome(reply: Value) -> Result<InsertOutcome, StoreError> {
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// `<prefix length>:<prefix><namespace length>:<namespace><jti>`: every part but the last
+/// is length-prefixed, so no two (prefix, namespace, `jti`) share a key.
+fn key(prefix: &[u8], id: ReplayId<'_>) -> Vec<u8> {
+    let mut key = Vec::with_capacity(prefix.len() + id.namespace().len() + id.jti().len() + 8);
+    push_length_prefixed(&mut key, prefix);
+    id.encode_into(&mut key);
+    key
+}
+
+/// The time to live in milliseconds: the time the token stays acceptable to the validation
+/// that consumed it, plus the margin, rounded up; at least 1 and at most [`MAX_PX`].
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "`as` saturates float-to-int casts, and the value is clamped"
+)]
+fn px(window: ReplayWindow, margin: Duration) -> u64 {
+    let millis = ((window.remaining_secs() + margin.as_secs_f64()) * 1000.0).ceil();
+    (millis as u64).clamp(1, MAX_PX)
+}
+
+/// An error from a command that was (or may have been) written: when nothing says it never
+/// reached Redis, the id may be stored.
+fn sent_error(error: RedisError) -> StoreError {
+    if error.is_connection_refusal() {
+        // Nothing was sent: the connection was never made.
+        StoreError::backend(error)
+    } else if error.is_timeout() || error.is_connection_dropped() || error.is_io_error() {
+        StoreError::unconfirmed(error)
+    } else {
+        // Redis answered with an error (out of memory, a wrong type, a cluster refusal): it
+        // did not run the command.
+        StoreError::backend(error)
+    }
+}
+
+/// The reply to `SET ... NX GET`: nil when this call stored the id; the value already there
+/// otherwise, which is this call's own nonce only when a retry of this very call stored it.
+fn outcome(reply: Value, nonce: &Nonce) -> Result<InsertOutcome, StoreError> {
     match reply {
-        Value::Okay => Ok(InsertOutcome::Inserted),
-        Value::SimpleString(text) if text == "OK" => Ok(InsertOutcome::Inserted),
-        Value::Nil => Ok(InsertOutcome::AlreadyPresent),
+        Value::Nil => Ok(InsertOutcome::Inserted),
+        Value::BulkString(value) if value == nonce.0 => Ok(InsertOutcome::Inserted),
+        Value::BulkString(_) => Ok(InsertOutcome::AlreadyPresent),
         other => Err(StoreError::backend(UnexpectedReply(other))),
     }
 }
 
-/// Redis answered `SET ... NX` with neither `OK` nor nil.
+/// Redis answered `SET ... NX GET` with neither a value nor nil.
 #[derive(Debug)]
 struct UnexpectedReply(Value);
 
@@ -588,7 +696,7 @@ impl fmt::Display for UnexpectedReply {
             text.truncate(end);
             text.push('…');
         }
-        write!(f, "unexpected reply to SET NX: {text}")
+        write!(f, "unexpected reply to SET NX GET: {text}")
     }
 }
 
@@ -603,51 +711,101 @@ impl From<RedisError> for StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::NumericDate;
 
-    #[test]
-    fn command_layout() {
-        let command = set_nx(
-            b"jwt:jti:",
-            "abc",
-            NumericDate::from_f64(1_700_000_000.2).unwrap(),
-        );
-        let args: Vec<Vec<u8>> = command
+    fn arguments(command: &Cmd) -> Vec<Vec<u8>> {
+        command
             .args_iter()
             .map(|arg| match arg {
                 redis::Arg::Simple(bytes) => bytes.to_vec(),
                 _ => Vec::new(),
             })
-            .collect();
-        let expected: Vec<&[u8]> =
-            vec![b"SET", b"jwt:jti:abc", b"1", b"NX", b"EXAT", b"1700000001"];
-        assert_eq!(args, expected);
+            .collect()
+    }
+
+    fn window(checked_at: f64, expires_at: f64) -> ReplayWindow {
+        ReplayWindow::new(
+            NumericDate::from_f64(checked_at).unwrap(),
+            NumericDate::from_f64(expires_at).unwrap(),
+        )
     }
 
     #[test]
-    fn exat_rounds_up_and_stays_in_range() {
-        let at = |secs: f64| exat(NumericDate::from_f64(secs).unwrap());
-        assert_eq!(at(100.0), 100);
-        assert_eq!(at(100.000_001), 101);
-        assert_eq!(at(0.0), 1);
-        assert_eq!(at(-5.0), 1);
-        assert_eq!(at(f64::MIN), 1);
-        assert_eq!(at(f64::MAX), MAX_EXAT);
-        assert_eq!(at(1e300), MAX_EXAT);
+    fn command_layout() {
+        let nonce = Nonce::new().unwrap();
+        let command = set_nx(
+            b"jwt:jti:",
+            ReplayId::new("links", "abc"),
+            window(1_700_000_000.0, 1_700_000_600.25),
+            Duration::from_secs(300),
+            &nonce,
+        );
+        let expected: Vec<&[u8]> = vec![
+            b"SET",
+            b"8:jwt:jti:5:linksabc",
+            &nonce.0,
+            b"NX",
+            b"PX",
+            b"900250",
+            b"GET",
+        ];
+        assert_eq!(arguments(&command), expected);
+        assert!(nonce.0.iter().all(u8::is_ascii_hexdigit));
+        assert_ne!(Nonce::new().unwrap().0, nonce.0);
+    }
+
+    #[test]
+    fn keys_never_collide_across_prefixes_and_namespaces() {
+        let pairs = [
+            (&b"app:"[..], ReplayId::new("", "reset:42")),
+            (&b"app:reset:"[..], ReplayId::new("", "42")),
+            (&b"app:"[..], ReplayId::new("reset:", "42")),
+            (&b""[..], ReplayId::new("app:reset:", "42")),
+            (&b""[..], ReplayId::new("", "app:reset:42")),
+        ];
+        for (i, (prefix, id)) in pairs.iter().enumerate() {
+            for (other_prefix, other_id) in &pairs[i + 1..] {
+                assert_ne!(key(prefix, *id), key(other_prefix, *other_id));
+            }
+        }
+    }
+
+    #[test]
+    fn px_is_relative_rounds_up_and_stays_in_range() {
+        let margin = Duration::from_secs(300);
+        // Relative: the same remaining time whatever the date.
+        assert_eq!(px(window(100.0, 160.0), margin), 360_000);
+        assert_eq!(px(window(1e12, 1e12 + 60.0), margin), 360_000);
+        assert_eq!(px(window(100.0, 100.000_1), Duration::ZERO), 1);
+        // Past its expiry already (not what a validation sends): kept for the margin.
+        assert_eq!(px(window(100.0, 50.0), margin), 300_000);
+        assert_eq!(px(window(100.0, 50.0), Duration::ZERO), 1);
+        assert_eq!(px(window(f64::MIN, f64::MAX), margin), MAX_PX);
+        assert_eq!(px(window(0.0, 1e300), margin), MAX_PX);
     }
 
     #[test]
     fn replies() {
-        assert_eq!(outcome(Value::Okay).unwrap(), InsertOutcome::Inserted);
+        let nonce = Nonce::new().unwrap();
+        let outcome = |reply| outcome(reply, &nonce);
+        assert_eq!(outcome(Value::Nil).unwrap(), InsertOutcome::Inserted);
+        // This call's own write, found by a retry: fresh, not a replay.
         assert_eq!(
-            outcome(Value::SimpleString("OK".into())).unwrap(),
+            outcome(Value::BulkString(nonce.0.to_vec())).unwrap(),
             InsertOutcome::Inserted
         );
-        assert_eq!(outcome(Value::Nil).unwrap(), InsertOutcome::AlreadyPresent);
+        // Anyone else's value, or the "1" of an older version: a replay.
+        for other in [Nonce::new().unwrap().0.to_vec(), b"1".to_vec()] {
+            assert_eq!(
+                outcome(Value::BulkString(other)).unwrap(),
+                InsertOutcome::AlreadyPresent
+            );
+        }
         for unexpected in [
+            Value::Okay,
             Value::Int(1),
             Value::SimpleString("QUEUED".into()),
-            Value::BulkString(vec![b'x'; 1_000]),
-            Value::Array(vec![]),
+            Value::Array(vec![Value::BulkString(vec![b'x'; 1_000])]),
         ] {
             let error = outcome(unexpected).unwrap_err();
             assert!(error.to_string().len() < 160, "{error}");
@@ -709,8 +867,12 @@ mod tests {
             .build()
             .unwrap();
         let error = store
-            .insert_if_absent("a", NumericDate::from_secs(2_000_000_000))
+            .insert_if_absent(
+                ReplayId::new("", "a"),
+                window(1_000_000_000.0, 2_000_000_000.0),
+            )
             .unwrap_err();
+        // Refused: nothing was sent, so the id is certainly not consumed.
         assert!(matches!(error, StoreError::Backend(_)), "{error}");
     }
 }

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use jwt_replay_bench::fresh_id;
-use jwt_runtime::replay::MemoryStore;
-use jwt_runtime::{FixedClock, NumericDate};
+use jwt_runtime::NumericDate;
+use jwt_runtime::replay::{MemoryStore, ReplayId, ReplayWindow};
 
 /// The default number of ids; another can be given as the first argument.
 const IDS: usize = 1 << 20;
@@ -29,18 +29,17 @@ fn main() {
         .and_then(|arg| arg.parse().ok())
         .unwrap_or(IDS);
     let now = NumericDate::from_secs(1_700_000_000);
-    let exp = now + Duration::from_secs(600);
+    let window = ReplayWindow::new(now, now + Duration::from_secs(600));
     let ids: Vec<String> = (0..ids_wanted).map(|_| fresh_id(7)).collect();
     assert!(ids.iter().all(|id| id.len() == 36));
-    let store = MemoryStore::builder()
-        .capacity(ids_wanted)
-        .clock(FixedClock(now))
-        .build();
+    let store = MemoryStore::builder().capacity(ids_wanted).build();
 
     let before = resident_bytes();
     let info = allocation_counter::measure(|| {
         for id in &ids {
-            let _ = store.insert_if_absent(id, exp).unwrap();
+            let _ = store
+                .insert_if_absent(ReplayId::new("bench", id), window)
+                .unwrap();
         }
     });
     let after = resident_bytes();
