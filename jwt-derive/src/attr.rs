@@ -62,13 +62,22 @@ impl Registered {
     }
 }
 
-/// The HMAC algorithms a claims type may pin.
+/// The algorithms a claims type may pin (the public-key ones need the runtime's feature).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Algorithm {
     #[default]
     Hs256,
     Hs384,
     Hs512,
+    EdDsa,
+    Es256,
+    Es384,
+    Rs256,
+    Rs384,
+    Rs512,
+    Ps256,
+    Ps384,
+    Ps512,
 }
 
 /// A value with the tokens it was written as, for spans.
@@ -145,7 +154,7 @@ impl Container {
                         None => cx.error_spanned_by(
                             &lit,
                             format_args!(
-                                "unsupported algorithm {:?}; #[derive(Claims)] supports \"HS256\" (the default), \"HS384\" and \"HS512\"",
+                                "unsupported algorithm {:?}; #[derive(Claims)] supports \"HS256\" (the default), \"HS384\", \"HS512\", \"EdDSA\", \"ES256\", \"ES384\", \"RS256\", \"RS384\", \"RS512\", \"PS256\", \"PS384\" and \"PS512\"",
                                 lit.value()
                             ),
                         ),
@@ -199,6 +208,15 @@ fn parse_algorithm(lit: &LitStr) -> Option<Algorithm> {
         "HS256" => Some(Algorithm::Hs256),
         "HS384" => Some(Algorithm::Hs384),
         "HS512" => Some(Algorithm::Hs512),
+        "EdDSA" => Some(Algorithm::EdDsa),
+        "ES256" => Some(Algorithm::Es256),
+        "ES384" => Some(Algorithm::Es384),
+        "RS256" => Some(Algorithm::Rs256),
+        "RS384" => Some(Algorithm::Rs384),
+        "RS512" => Some(Algorithm::Rs512),
+        "PS256" => Some(Algorithm::Ps256),
+        "PS384" => Some(Algorithm::Ps384),
+        "PS512" => Some(Algorithm::Ps512),
         _ => None,
     }
 }

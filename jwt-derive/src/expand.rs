@@ -63,6 +63,15 @@ fn impl_claims(input: &Input<'_>) -> TokenStream {
         Algorithm::Hs256 => quote!(::jwt_runtime::Hs256),
         Algorithm::Hs384 => quote!(::jwt_runtime::Hs384),
         Algorithm::Hs512 => quote!(::jwt_runtime::Hs512),
+        Algorithm::EdDsa => quote!(::jwt_runtime::EdDsa),
+        Algorithm::Es256 => quote!(::jwt_runtime::Es256),
+        Algorithm::Es384 => quote!(::jwt_runtime::Es384),
+        Algorithm::Rs256 => quote!(::jwt_runtime::Rs256),
+        Algorithm::Rs384 => quote!(::jwt_runtime::Rs384),
+        Algorithm::Rs512 => quote!(::jwt_runtime::Rs512),
+        Algorithm::Ps256 => quote!(::jwt_runtime::Ps256),
+        Algorithm::Ps384 => quote!(::jwt_runtime::Ps384),
+        Algorithm::Ps512 => quote!(::jwt_runtime::Ps512),
     };
     let replay = if input.field_for(Registered::Jti).is_some() {
         quote!(::jwt_runtime::replay::OneUse)

@@ -318,6 +318,11 @@ pub enum KeyError {
     MissingKeyId,
     /// A key id is empty or longer than 256 bytes.
     InvalidKeyId,
+    /// The key text (PEM, DER or JWK) is not a key of the expected kind and algorithm.
+    Format(&'static str),
+    /// The key is refused as weak or invalid: an RSA modulus under 2048 bits or an exponent
+    /// other than 65537, an EC point not on the curve, a small-order Ed25519 point.
+    Weak(&'static str),
 }
 
 impl fmt::Display for KeyError {
@@ -336,6 +341,8 @@ impl fmt::Display for KeyError {
             KeyError::DuplicateKeyId(kid) => write!(f, "two keys share the id {kid:?}"),
             KeyError::MissingKeyId => f.write_str("every key in a key set needs an id"),
             KeyError::InvalidKeyId => f.write_str("a key id must be 1 to 256 bytes"),
+            KeyError::Format(reason) => write!(f, "not a usable key: {reason}"),
+            KeyError::Weak(reason) => write!(f, "key refused: {reason}"),
         }
     }
 }

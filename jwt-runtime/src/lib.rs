@@ -59,15 +59,27 @@ mod claim_types;
 mod claims;
 mod clock;
 pub mod dangerous;
+#[cfg(feature = "ecdsa")]
+mod ecdsa;
+#[cfg(feature = "eddsa")]
+mod eddsa;
 mod error;
 mod header;
 mod hmac;
 pub mod http;
 mod json;
+#[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
+mod jwk;
 mod key;
+#[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
+mod keyfile;
 mod payload;
 mod pipeline;
+#[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
+mod public_key;
 pub mod replay;
+#[cfg(feature = "rsa")]
+mod rsa;
 mod schema;
 mod time;
 mod validation;
@@ -80,10 +92,20 @@ pub use crate::alg::{Algorithm, SignatureVerifier, TokenSigner};
 pub use crate::claim_types::{Audience, AudienceClaim, StringClaim};
 pub use crate::claims::{Claims, DecodeClaims};
 pub use crate::clock::{Clock, FixedClock, ManualClock, SystemClock};
+#[cfg(feature = "ecdsa")]
+pub use crate::ecdsa::{EcdsaAlgorithm, EcdsaPrivateKey, EcdsaPublicKey, Es256, Es384};
+#[cfg(feature = "eddsa")]
+pub use crate::eddsa::{Ed25519PrivateKey, Ed25519PublicKey, EdDsa};
 pub use crate::error::{Error, KeyError, Malformed, Segment};
 pub use crate::header::Header;
 pub use crate::hmac::{HmacAlgorithm, HmacKey, Hs256, Hs384, Hs512, KeySet};
 pub use crate::key::{MAX_KEY_ID_LEN, SigningKey, VerifyingKeys};
+#[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
+pub use crate::public_key::{PublicKey, PublicKeySet};
+#[cfg(feature = "rsa")]
+pub use crate::rsa::{
+    Ps256, Ps384, Ps512, Rs256, Rs384, Rs512, RsaAlgorithm, RsaPrivateKey, RsaPublicKey,
+};
 pub use crate::time::{NumericDate, TimeClaim};
 pub use crate::validation::{DEFAULT_MAX_TOKEN_LEN, MAX_JTI_LEN, Validation};
 
