@@ -240,6 +240,10 @@ impl<A: EcdsaAlgorithm> PublicKey for EcdsaPublicKey<A> {
         &self.kid
     }
 
+    fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        Self::from_pem(pem)
+    }
+
     fn thumbprint(&self) -> String {
         let (x, y) = self.coordinates();
         jwk::thumbprint(&[("crv", A::CURVE_NAME), ("kty", "EC"), ("x", &x), ("y", &y)])

@@ -178,6 +178,10 @@ impl PublicKey for Ed25519PublicKey {
         &self.kid
     }
 
+    fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        Self::from_pem(pem)
+    }
+
     fn thumbprint(&self) -> String {
         thumbprint_of(&self.bytes)
     }

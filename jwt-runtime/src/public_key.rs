@@ -27,6 +27,15 @@ pub trait PublicKey:
     /// The key as a public JWK (RFC 7517) with its `kid`, `alg` and `"use":"sig"`.
     fn to_jwk(&self) -> String;
 
+    /// Reads a `PUBLIC KEY` PEM block (SubjectPublicKeyInfo) of this key type; the same as
+    /// the key type's own `from_pem`, for generic code.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Format`] for another kind of key, [`KeyError::Weak`] for a key that is
+    /// refused (see the key type).
+    fn from_pem(pem: &str) -> Result<Self, KeyError>;
+
     /// Reads a public JWK. `kty` and `crv` must be the algorithm's; `alg`, `use` and
     /// `key_ops`, when present, must allow this algorithm and verification; a JWK holding
     /// private members is refused. Without a `kid` the thumbprint is the key id.

@@ -275,6 +275,10 @@ impl<A: RsaAlgorithm> PublicKey for RsaPublicKey<A> {
         &self.kid
     }
 
+    fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        Self::from_pem(pem)
+    }
+
     fn thumbprint(&self) -> String {
         let (e, n) = self.members();
         jwk::thumbprint(&[("e", &e), ("kty", "RSA"), ("n", &n)])
