@@ -128,6 +128,9 @@ pub enum Error {
     StoreUnavailable(Arc<dyn std::error::Error + Send + Sync>),
     /// Encoding failed: a custom claim's `Serialize` implementation returned an error.
     Encode(String),
+    /// A remote key set has no usable keys (never fetched, or stale past its limit while
+    /// fetches fail); the token is rejected (fail closed).
+    KeysUnavailable(Arc<dyn std::error::Error + Send + Sync>),
 }
 
 /// The part of a token an [`Error`] is about.
@@ -244,6 +247,9 @@ impl fmt::Display for Error {
                 write!(f, "replay store unavailable, token rejected: {source}")
             }
             Error::Encode(message) => write!(f, "could not encode claims: {message}"),
+            Error::KeysUnavailable(source) => {
+                write!(f, "no usable verification keys, token rejected: {source}")
+            }
         }
     }
 }
@@ -251,7 +257,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::StoreUnavailable(source) => Some(&**source),
+            Error::StoreUnavailable(source) | Error::KeysUnavailable(source) => Some(&**source),
             _ => None,
         }
     }

@@ -77,6 +77,11 @@ mod payload;
 mod pipeline;
 #[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
 mod public_key;
+#[cfg(all(
+    feature = "jwks-remote",
+    any(feature = "eddsa", feature = "ecdsa", feature = "rsa")
+))]
+mod remote_jwks;
 pub mod replay;
 #[cfg(feature = "rsa")]
 mod rsa;
@@ -102,6 +107,14 @@ pub use crate::hmac::{HmacAlgorithm, HmacKey, Hs256, Hs384, Hs512, KeySet};
 pub use crate::key::{MAX_KEY_ID_LEN, SigningKey, VerifyingKeys};
 #[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
 pub use crate::public_key::{PublicKey, PublicKeySet};
+#[cfg(all(
+    feature = "jwks-remote",
+    any(feature = "eddsa", feature = "ecdsa", feature = "rsa")
+))]
+pub use crate::remote_jwks::{
+    CachePolicy, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_JWKS_BYTES, FetchError, FetchedJwks,
+    HttpFetcher, JwksFetcher, RemoteKeySet,
+};
 #[cfg(feature = "rsa")]
 pub use crate::rsa::{
     Ps256, Ps384, Ps512, Rs256, Rs384, Rs512, RsaAlgorithm, RsaPrivateKey, RsaPublicKey,
