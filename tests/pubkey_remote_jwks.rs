@@ -428,6 +428,9 @@ fn a_provider_that_does_not_answer_in_time_is_cut_off() {
 
 #[test]
 fn only_https_or_loopback_urls_are_accepted() {
+    // Shared by every request handler of a server.
+    fn shareable<T: Send + Sync>(_: &T) {}
+    shareable(&RemoteKeySet::<Ed25519PublicKey>::from_url("https://idp.example/jwks").unwrap());
     assert!(RemoteKeySet::<Ed25519PublicKey>::from_url("https://idp.example/jwks").is_ok());
     assert!(RemoteKeySet::<Ed25519PublicKey>::from_url("http://idp.example/jwks").is_err());
 }
