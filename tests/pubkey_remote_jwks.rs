@@ -434,3 +434,43 @@ fn only_https_or_loopback_urls_are_accepted() {
     assert!(RemoteKeySet::<Ed25519PublicKey>::from_url("https://idp.example/jwks").is_ok());
     assert!(RemoteKeySet::<Ed25519PublicKey>::from_url("http://idp.example/jwks").is_err());
 }
+
+#[test]
+fn openid_connect_discovery_checks_the_issuer() {
+    let a = key("a");
+    let jwks_provider = Provider::start(jwks_answer(&[&a], Some(300)));
+    let discovery = Provider::start(Answer::Status(404));
+    let issuer = discovery
+        .url
+        .trim_end_matches("/.well-known/jwks.json")
+        .to_owned();
+    let document = |issuer: &str, jwks_uri: &str| Answer::Jwks {
+        body: format!(
+            r#"{{"issuer":"{issuer}","jwks_uri":"{jwks_uri}","id_token_signing_alg_values_supported":["EdDSA"]}}"#
+        ),
+        cache_control: None,
+    };
+    discovery.answer(document(&issuer, &jwks_provider.url));
+    let keys = RemoteKeySet::<Ed25519PublicKey>::from_issuer(&issuer)
+        .unwrap()
+        .with_clock(ManualClock::new(NumericDate::from_secs(START)));
+    assert_eq!(discovery.requests(), 1);
+    assert_eq!(
+        jwks_provider.requests(),
+        0,
+        "keys are fetched with the first token"
+    );
+    let token = token(&a);
+    let session: Session = keys.decode(&validation(), &token).unwrap();
+    assert_eq!(session.sub, "user-42");
+    assert_eq!(jwks_provider.requests(), 1);
+
+    // Another issuer in the document, or a jwks_uri over plain HTTP to a remote host.
+    discovery.answer(document("https://evil.example", &jwks_provider.url));
+    let error = RemoteKeySet::<Ed25519PublicKey>::from_issuer(&issuer).unwrap_err();
+    assert!(error.to_string().contains("evil.example"), "{error}");
+    discovery.answer(document(&issuer, "http://evil.example/jwks"));
+    assert!(RemoteKeySet::<Ed25519PublicKey>::from_issuer(&issuer).is_err());
+    discovery.answer(Answer::Status(500));
+    assert!(RemoteKeySet::<Ed25519PublicKey>::from_issuer(&issuer).is_err());
+}

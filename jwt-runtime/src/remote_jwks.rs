@@ -239,6 +239,45 @@ impl<K: PublicKey> RemoteKeySet<K> {
     }
 }
 
+impl<K: PublicKey> RemoteKeySet<K> {
+    /// OpenID Connect discovery: fetches `{issuer}/.well-known/openid-configuration` now,
+    /// checks that its `issuer` is exactly `issuer` (OpenID Connect Discovery 1.0 §4.3) and
+    /// returns the key set of its `jwks_uri` (https, or loopback http), which is fetched when
+    /// the first token arrives. The claims type must still check `iss` (declare
+    /// `#[claims(iss = "...")]` or set it on the `Validation`).
+    ///
+    /// # Errors
+    ///
+    /// A [`FetchError`] when the document cannot be fetched or read, names another issuer,
+    /// or has an unusable `jwks_uri`.
+    pub fn from_issuer(issuer: &str) -> Result<Self, FetchError> {
+        #[derive(serde::Deserialize)]
+        struct Discovery {
+            issuer: String,
+            jwks_uri: String,
+        }
+        let unusable = |error: KeyError| FetchError(error.to_string());
+        let url = format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        );
+        let document = HttpFetcher::new(&url).map_err(unusable)?.fetch()?;
+        let discovery: Discovery = serde_json::from_str(&document.body).map_err(|_| {
+            FetchError(String::from(
+                "the OpenID configuration is not JSON with `issuer` and `jwks_uri`",
+            ))
+        })?;
+        if discovery.issuer != issuer {
+            return Err(FetchError(format!(
+                "the OpenID configuration names the issuer {:?}, not {issuer:?}",
+                crate::error::excerpt(&discovery.issuer)
+            )));
+        }
+        let fetcher = HttpFetcher::new(&discovery.jwks_uri).map_err(unusable)?;
+        Ok(Self::new(fetcher, SystemClock))
+    }
+}
+
 impl<K: PublicKey, F: JwksFetcher, C: Clock> RemoteKeySet<K, F, C> {
     /// A key set fed by `fetcher`, timed by `clock`, with the default [`CachePolicy`].
     pub fn new(fetcher: F, clock: C) -> Self {
@@ -257,6 +296,18 @@ impl<K: PublicKey, F: JwksFetcher, C: Clock> RemoteKeySet<K, F, C> {
                 fetches: 0,
             }),
             fetching: Mutex::new(()),
+        }
+    }
+
+    /// Replaces the clock that times the cache (the system clock by default), e.g. with a
+    /// [`ManualClock`](crate::ManualClock) in tests. Keys already fetched are kept.
+    pub fn with_clock<C2: Clock>(self, clock: C2) -> RemoteKeySet<K, F, C2> {
+        RemoteKeySet {
+            fetcher: self.fetcher,
+            clock,
+            policy: self.policy,
+            state: self.state,
+            fetching: self.fetching,
         }
     }
 
