@@ -474,3 +474,52 @@ fn openid_connect_discovery_checks_the_issuer() {
     discovery.answer(Answer::Status(500));
     assert!(RemoteKeySet::<Ed25519PublicKey>::from_issuer(&issuer).is_err());
 }
+
+/// The async path fetches on the blocking pool: while a slow provider answers, the runtime's
+/// only thread keeps running other tasks.
+#[test]
+fn async_decode_fetches_off_the_runtime_thread() {
+    let a = key("a");
+    let provider = Provider::start(Answer::Slow(Duration::from_millis(400), jwks(&[&a])));
+    let clock = ManualClock::new(NumericDate::from_secs(START));
+    let keys = remote(&provider, &clock);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let ticker_done = std::sync::atomic::AtomicBool::new(false);
+    let (session, ticker_done_first) = runtime.block_on(async {
+        let decode = async {
+            let session = keys
+                .decode_async::<Session, _>(&validation(), &token(&a))
+                .await;
+            (session, ticker_done.load(Ordering::SeqCst))
+        };
+        let ticker = async {
+            for _ in 0..100 {
+                tokio::task::yield_now().await;
+            }
+            ticker_done.store(true, Ordering::SeqCst);
+        };
+        tokio::join!(decode, ticker).0
+    });
+    assert_eq!(session.unwrap().sub, "user-42");
+    assert!(ticker_done_first, "the fetch blocked the runtime thread");
+    assert_eq!(provider.requests(), 1);
+
+    // Cached afterwards; an unknown kid refetches once, as on the sync path.
+    provider.answer(jwks_answer(&[&a], Some(300)));
+    let stranger = token(&key("z"));
+    runtime.block_on(async {
+        keys.decode_async::<Session, _>(&validation(), &token(&a))
+            .await
+            .unwrap();
+        for _ in 0..5 {
+            assert!(matches!(
+                keys.decode_async::<Session, _>(&validation(), &stranger)
+                    .await,
+                Err(Error::UnknownKeyId { .. })
+            ));
+        }
+    });
+    assert_eq!(provider.requests(), 2);
+}

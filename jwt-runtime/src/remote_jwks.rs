@@ -220,9 +220,14 @@ struct CacheState<K: PublicKey> {
 /// - One fetch runs at a time; meanwhile other callers use the keys in hand. Time is read
 ///   from the clock given (the system clock by default).
 pub struct RemoteKeySet<K: PublicKey, F: JwksFetcher = HttpFetcher, C: Clock = SystemClock> {
-    fetcher: F,
+    shared: Arc<Shared<K, F>>,
     clock: C,
     policy: CachePolicy,
+}
+
+/// What a fetch running on another thread (the async path) needs.
+struct Shared<K: PublicKey, F: JwksFetcher> {
+    fetcher: F,
     state: RwLock<CacheState<K>>,
     fetching: Mutex<()>,
 }
@@ -283,19 +288,21 @@ impl<K: PublicKey, F: JwksFetcher, C: Clock> RemoteKeySet<K, F, C> {
     pub fn new(fetcher: F, clock: C) -> Self {
         let start = NumericDate::from_secs(i64::MIN);
         RemoteKeySet {
-            fetcher,
+            shared: Arc::new(Shared {
+                fetcher,
+                state: RwLock::new(CacheState {
+                    keys: None,
+                    fresh_until: start,
+                    usable_until: start,
+                    next_attempt: start,
+                    last_kid_refetch: None,
+                    last_error: None,
+                    fetches: 0,
+                }),
+                fetching: Mutex::new(()),
+            }),
             clock,
             policy: CachePolicy::default(),
-            state: RwLock::new(CacheState {
-                keys: None,
-                fresh_until: start,
-                usable_until: start,
-                next_attempt: start,
-                last_kid_refetch: None,
-                last_error: None,
-                fetches: 0,
-            }),
-            fetching: Mutex::new(()),
         }
     }
 
@@ -303,11 +310,9 @@ impl<K: PublicKey, F: JwksFetcher, C: Clock> RemoteKeySet<K, F, C> {
     /// [`ManualClock`](crate::ManualClock) in tests. Keys already fetched are kept.
     pub fn with_clock<C2: Clock>(self, clock: C2) -> RemoteKeySet<K, F, C2> {
         RemoteKeySet {
-            fetcher: self.fetcher,
+            shared: self.shared,
             clock,
             policy: self.policy,
-            state: self.state,
-            fetching: self.fetching,
         }
     }
 
@@ -321,9 +326,117 @@ impl<K: PublicKey, F: JwksFetcher, C: Clock> RemoteKeySet<K, F, C> {
     /// How many fetches were attempted so far (successful or not).
     #[must_use]
     pub fn fetch_count(&self) -> u64 {
-        self.read().fetches
+        self.shared.read().fetches
     }
 
+    /// The current keys: cached while fresh, refetched when due, the last good ones while
+    /// fetches fail (up to the staleness limit). A fetch blocks the calling thread (at most
+    /// the fetcher's time limit); async code uses `keys_async`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeysUnavailable`] when there are no usable keys: never fetched successfully,
+    /// or stale past [`CachePolicy::max_stale`].
+    pub fn keys(&self) -> Result<Arc<PublicKeySet<K>>, Error> {
+        let now = self.clock.now();
+        match self.shared.cached(now) {
+            Some(keys) => keys,
+            None => self.shared.refresh(now, false, &self.policy),
+        }
+    }
+
+    /// Verifies `token` with `validation` against the provider's keys, refetching once
+    /// (at most once per cool-down) when its `kid` is unknown.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeysUnavailable`] when no usable keys can be had, else the first check the
+    /// token fails, as [`Validation::decode`].
+    pub fn decode<T, V>(&self, validation: &Validation<V>, token: &str) -> Result<T, Error>
+    where
+        T: for<'de> DecodeClaims<'de> + Claims<Algorithm = K::Algorithm>,
+        T::Replay: DecodableWithoutStore,
+        V: Clock,
+    {
+        let keys = self.keys()?;
+        match validation.decode::<T, _>(token, &*keys) {
+            Err(Error::UnknownKeyId { kid: Some(kid) }) => {
+                let now = self.clock.now();
+                if !self.shared.claim_kid_refetch(now, &self.policy) {
+                    return Err(Error::UnknownKeyId { kid: Some(kid) });
+                }
+                let keys = self.shared.refresh(now, true, &self.policy)?;
+                validation.decode::<T, _>(token, &*keys)
+            }
+            other => other,
+        }
+    }
+}
+
+#[cfg(feature = "jwks-remote-async")]
+impl<K: PublicKey, F: JwksFetcher + 'static, C: Clock> RemoteKeySet<K, F, C> {
+    /// [`keys`](Self::keys) for async code: a fetch runs on tokio's blocking pool, so the
+    /// runtime's threads never wait on the provider (feature `jwks-remote-async`; needs a
+    /// tokio runtime).
+    ///
+    /// # Errors
+    ///
+    /// As [`keys`](Self::keys).
+    pub async fn keys_async(&self) -> Result<Arc<PublicKeySet<K>>, Error> {
+        let now = self.clock.now();
+        match self.shared.cached(now) {
+            Some(keys) => keys,
+            None => self.refresh_on_blocking_pool(now, false).await,
+        }
+    }
+
+    /// [`decode`](Self::decode) for async code; see [`keys_async`](Self::keys_async).
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](Self::decode).
+    pub async fn decode_async<T, V>(
+        &self,
+        validation: &Validation<V>,
+        token: &str,
+    ) -> Result<T, Error>
+    where
+        T: for<'de> DecodeClaims<'de> + Claims<Algorithm = K::Algorithm>,
+        T::Replay: DecodableWithoutStore,
+        V: Clock,
+    {
+        let keys = self.keys_async().await?;
+        match validation.decode::<T, _>(token, &*keys) {
+            Err(Error::UnknownKeyId { kid: Some(kid) }) => {
+                let now = self.clock.now();
+                if !self.shared.claim_kid_refetch(now, &self.policy) {
+                    return Err(Error::UnknownKeyId { kid: Some(kid) });
+                }
+                let keys = self.refresh_on_blocking_pool(now, true).await?;
+                validation.decode::<T, _>(token, &*keys)
+            }
+            other => other,
+        }
+    }
+
+    async fn refresh_on_blocking_pool(
+        &self,
+        now: NumericDate,
+        forced: bool,
+    ) -> Result<Arc<PublicKeySet<K>>, Error> {
+        let shared = Arc::clone(&self.shared);
+        let policy = self.policy;
+        tokio::task::spawn_blocking(move || shared.refresh(now, forced, &policy))
+            .await
+            .unwrap_or_else(|error| {
+                Err(Error::KeysUnavailable(Arc::new(FetchError(
+                    error.to_string(),
+                ))))
+            })
+    }
+}
+
+impl<K: PublicKey, F: JwksFetcher> Shared<K, F> {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, CacheState<K>> {
         self.state.read().unwrap_or_else(PoisonError::into_inner)
     }
@@ -332,32 +445,26 @@ impl<K: PublicKey, F: JwksFetcher, C: Clock> RemoteKeySet<K, F, C> {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The current keys: cached while fresh, refetched when due, the last good ones while
-    /// fetches fail (up to the staleness limit).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::KeysUnavailable`] when there are no usable keys: never fetched successfully,
-    /// or stale past [`CachePolicy::max_stale`].
-    pub fn keys(&self) -> Result<Arc<PublicKeySet<K>>, Error> {
-        let now = self.clock.now();
+    /// The answer without fetching, when there is one: fresh keys, or (within a failure's
+    /// retry delay) the stale keys or the error. `None`: a fetch is due.
+    fn cached(&self, now: NumericDate) -> Option<Result<Arc<PublicKeySet<K>>, Error>> {
+        let state = self.read();
+        if let Some(keys) = &state.keys
+            && now < state.fresh_until
         {
-            let state = self.read();
-            if let Some(keys) = &state.keys
-                && now < state.fresh_until
-            {
-                return Ok(Arc::clone(keys));
-            }
-            if now < state.next_attempt {
-                return usable(&state, now);
-            }
+            return Some(Ok(Arc::clone(keys)));
         }
-        self.refresh(now, false)
+        (now < state.next_attempt).then(|| usable(&state, now))
     }
 
     /// Fetches unless another caller is fetching (then uses the keys in hand, or waits for
     /// that fetch when there are none) or a fresh set arrived meanwhile.
-    fn refresh(&self, now: NumericDate, forced: bool) -> Result<Arc<PublicKeySet<K>>, Error> {
+    fn refresh(
+        &self,
+        now: NumericDate,
+        forced: bool,
+        policy: &CachePolicy,
+    ) -> Result<Arc<PublicKeySet<K>>, Error> {
         let _fetching = match self.fetching.try_lock() {
             Ok(guard) => guard,
             Err(_) => {
@@ -388,56 +495,28 @@ impl<K: PublicKey, F: JwksFetcher, C: Clock> RemoteKeySet<K, F, C> {
         state.fetches += 1;
         match fetched {
             Ok((keys, max_age)) => {
-                let ttl = max_age.unwrap_or(self.policy.default_ttl).clamp(
-                    self.policy.min_ttl,
-                    self.policy.max_ttl.max(self.policy.min_ttl),
-                );
+                let ttl = max_age
+                    .unwrap_or(policy.default_ttl)
+                    .clamp(policy.min_ttl, policy.max_ttl.max(policy.min_ttl));
                 state.keys = Some(Arc::new(keys));
                 state.fresh_until = now.saturating_add(ttl);
-                state.usable_until = state.fresh_until.saturating_add(self.policy.max_stale);
+                state.usable_until = state.fresh_until.saturating_add(policy.max_stale);
                 state.last_error = None;
             }
             Err(error) => {
-                state.next_attempt = now.saturating_add(self.policy.retry_after_failure);
+                state.next_attempt = now.saturating_add(policy.retry_after_failure);
                 state.last_error = Some(error);
             }
         }
         usable(&state, now)
     }
 
-    /// Verifies `token` with `validation` against the provider's keys, refetching once
-    /// (at most once per cool-down) when its `kid` is unknown.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::KeysUnavailable`] when no usable keys can be had, else the first check the
-    /// token fails, as [`Validation::decode`].
-    pub fn decode<T, V>(&self, validation: &Validation<V>, token: &str) -> Result<T, Error>
-    where
-        T: for<'de> DecodeClaims<'de> + Claims<Algorithm = K::Algorithm>,
-        T::Replay: DecodableWithoutStore,
-        V: Clock,
-    {
-        let keys = self.keys()?;
-        match validation.decode::<T, _>(token, &*keys) {
-            Err(Error::UnknownKeyId { kid: Some(kid) }) => {
-                let now = self.clock.now();
-                if !self.claim_kid_refetch(now) {
-                    return Err(Error::UnknownKeyId { kid: Some(kid) });
-                }
-                let keys = self.refresh(now, true)?;
-                validation.decode::<T, _>(token, &*keys)
-            }
-            other => other,
-        }
-    }
-
     /// Takes the unknown-`kid` refetch slot if the cool-down allows.
-    fn claim_kid_refetch(&self, now: NumericDate) -> bool {
+    fn claim_kid_refetch(&self, now: NumericDate, policy: &CachePolicy) -> bool {
         let mut state = self.write();
         let allowed = state
             .last_kid_refetch
-            .is_none_or(|last| now >= last.saturating_add(self.policy.unknown_kid_cooldown));
+            .is_none_or(|last| now >= last.saturating_add(policy.unknown_kid_cooldown));
         if allowed {
             state.last_kid_refetch = Some(now);
             // A refetch for a new `kid` may run now, even within a failure's retry delay.
@@ -464,7 +543,7 @@ fn usable<K: PublicKey>(
 
 impl<K: PublicKey, F: JwksFetcher, C: Clock> fmt::Debug for RemoteKeySet<K, F, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.read();
+        let state = self.shared.read();
         f.debug_struct("RemoteKeySet")
             .field("keys", &state.keys.as_ref().map_or(0, |keys| keys.len()))
             .field("fresh_until", &state.fresh_until)
