@@ -242,9 +242,7 @@ impl<K: PublicKey> RemoteKeySet<K> {
     pub fn from_url(url: &str) -> Result<Self, KeyError> {
         Ok(Self::new(HttpFetcher::new(url)?, SystemClock))
     }
-}
 
-impl<K: PublicKey> RemoteKeySet<K> {
     /// OpenID Connect discovery: fetches `{issuer}/.well-known/openid-configuration` now,
     /// checks that its `issuer` is exactly `issuer` (OpenID Connect Discovery 1.0 §4.3) and
     /// returns the key set of its `jwks_uri` (https, or loopback http), which is fetched when
