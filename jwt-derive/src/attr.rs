@@ -84,13 +84,22 @@ impl Registered {
     }
 }
 
-/// The HMAC algorithms a claims type may pin.
+/// The algorithms a claims type may pin (the public-key ones need the runtime's feature).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Algorithm {
     #[default]
     Hs256,
     Hs384,
     Hs512,
+    EdDsa,
+    Es256,
+    Es384,
+    Rs256,
+    Rs384,
+    Rs512,
+    Ps256,
+    Ps384,
+    Ps512,
 }
 
 /// A value with the tokens it was written as, for spans.
@@ -178,23 +187,21 @@ impl Container {
                     match parse_algorithm(&lit) {
                         Some(value) => alg.set(cx, key, value, lit.span()),
                         // `"hs512"`: reported, and kept, so that its keys raise nothing more.
-                        None if let Some(value) =
+                        None if let Some((name, value)) =
                             parse_algorithm_ignoring_case(&lit) =>
                         {
                             cx.error_spanned_by(
                                 &lit,
-                                format_args!(
-                                    "algorithm names are upper case: write {:?}",
-                                    lit.value().to_ascii_uppercase()
-                                ),
+                                format_args!("algorithm names are case-sensitive: write {name:?}"),
                             );
                             alg.set(cx, key, value, lit.span());
                         }
                         None => cx.error_spanned_by(
                             &lit,
                             format_args!(
-                                "unsupported algorithm {:?}; #[derive(Claims)] supports \"HS256\" (the default), \"HS384\" and \"HS512\"",
-                                lit.value()
+                                "unsupported algorithm {:?}; #[derive(Claims)] supports {} (\"HS256\" is the default)",
+                                lit.value(),
+                                algorithm_names()
                             ),
                         ),
                     }
@@ -279,17 +286,49 @@ impl Container {
     }
 }
 
-fn parse_algorithm_ignoring_case(lit: &LitStr) -> Option<Algorithm> {
-    parse_algorithm(&LitStr::new(&lit.value().to_ascii_uppercase(), lit.span()))
+/// Every algorithm name `alg = "..."` accepts, as RFC 7518 and RFC 8037 spell it.
+const ALGORITHMS: [(&str, Algorithm); 12] = [
+    ("HS256", Algorithm::Hs256),
+    ("HS384", Algorithm::Hs384),
+    ("HS512", Algorithm::Hs512),
+    ("EdDSA", Algorithm::EdDsa),
+    ("ES256", Algorithm::Es256),
+    ("ES384", Algorithm::Es384),
+    ("RS256", Algorithm::Rs256),
+    ("RS384", Algorithm::Rs384),
+    ("RS512", Algorithm::Rs512),
+    ("PS256", Algorithm::Ps256),
+    ("PS384", Algorithm::Ps384),
+    ("PS512", Algorithm::Ps512),
+];
+
+/// `"HS256", "HS384", ... and "PS512"`, for messages.
+fn algorithm_names() -> String {
+    let names: Vec<String> = ALGORITHMS
+        .iter()
+        .map(|(name, _)| format!("{name:?}"))
+        .collect();
+    match names.split_last() {
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// The algorithm a wrongly cased name means, with its correct spelling.
+fn parse_algorithm_ignoring_case(lit: &LitStr) -> Option<(&'static str, Algorithm)> {
+    let value = lit.value();
+    ALGORITHMS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(&value))
+        .copied()
 }
 
 fn parse_algorithm(lit: &LitStr) -> Option<Algorithm> {
-    match lit.value().as_str() {
-        "HS256" => Some(Algorithm::Hs256),
-        "HS384" => Some(Algorithm::Hs384),
-        "HS512" => Some(Algorithm::Hs512),
-        _ => None,
-    }
+    let value = lit.value();
+    ALGORITHMS
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|&(_, algorithm)| algorithm)
 }
 
 /// `#[claim(...)]` on one field, and the `#[serde(...)]` attributes it honours.

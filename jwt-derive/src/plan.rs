@@ -99,6 +99,15 @@ pub fn algorithm(krate: &syn::Path, alg: Algorithm) -> TokenStream {
         Algorithm::Hs256 => quote!(#krate::Hs256),
         Algorithm::Hs384 => quote!(#krate::Hs384),
         Algorithm::Hs512 => quote!(#krate::Hs512),
+        Algorithm::EdDsa => quote!(#krate::EdDsa),
+        Algorithm::Es256 => quote!(#krate::Es256),
+        Algorithm::Es384 => quote!(#krate::Es384),
+        Algorithm::Rs256 => quote!(#krate::Rs256),
+        Algorithm::Rs384 => quote!(#krate::Rs384),
+        Algorithm::Rs512 => quote!(#krate::Rs512),
+        Algorithm::Ps256 => quote!(#krate::Ps256),
+        Algorithm::Ps384 => quote!(#krate::Ps384),
+        Algorithm::Ps512 => quote!(#krate::Ps512),
     }
 }
 

@@ -133,6 +133,9 @@ pub enum Error {
     ReplayUnconfirmed(Arc<dyn std::error::Error + Send + Sync>),
     /// Encoding failed: a custom claim's `Serialize` implementation returned an error.
     Encode(String),
+    /// A remote key set has no usable keys (never fetched, or stale past its limit while
+    /// fetches fail); the token is rejected (fail closed).
+    KeysUnavailable(Arc<dyn std::error::Error + Send + Sync>),
 }
 
 /// The part of a token an [`Error`] is about.
@@ -258,6 +261,9 @@ impl fmt::Display for Error {
                 "replay store did not confirm, token rejected; it may or may not have been consumed: {source}"
             ),
             Error::Encode(message) => write!(f, "could not encode claims: {message}"),
+            Error::KeysUnavailable(source) => {
+                write!(f, "no usable verification keys, token rejected: {source}")
+            }
         }
     }
 }
@@ -265,7 +271,9 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::StoreUnavailable(source) | Error::ReplayUnconfirmed(source) => Some(&**source),
+            Error::StoreUnavailable(source)
+            | Error::ReplayUnconfirmed(source)
+            | Error::KeysUnavailable(source) => Some(&**source),
             _ => None,
         }
     }
@@ -332,6 +340,11 @@ pub enum KeyError {
     MissingKeyId,
     /// A key id is empty or longer than 256 bytes.
     InvalidKeyId,
+    /// The key text (PEM, DER or JWK) is not a key of the expected kind and algorithm.
+    Format(&'static str),
+    /// The key is refused as weak or invalid: an RSA modulus under 2048 bits or an exponent
+    /// other than 65537, an EC point not on the curve, a small-order Ed25519 point.
+    Weak(&'static str),
 }
 
 impl fmt::Display for KeyError {
@@ -350,6 +363,8 @@ impl fmt::Display for KeyError {
             KeyError::DuplicateKeyId(kid) => write!(f, "two keys share the id {kid:?}"),
             KeyError::MissingKeyId => f.write_str("every key in a key set needs an id"),
             KeyError::InvalidKeyId => f.write_str("a key id must be 1 to 256 bytes"),
+            KeyError::Format(reason) => write!(f, "not a usable key: {reason}"),
+            KeyError::Weak(reason) => write!(f, "key refused: {reason}"),
         }
     }
 }

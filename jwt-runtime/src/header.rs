@@ -44,6 +44,15 @@ pub(crate) fn canonical(alg: &str) -> &'static str {
         "HS256" => "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
         "HS384" => "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9",
         "HS512" => "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9",
+        "EdDSA" => "eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9",
+        "ES256" => "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9",
+        "ES384" => "eyJhbGciOiJFUzM4NCIsInR5cCI6IkpXVCJ9",
+        "RS256" => "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9",
+        "RS384" => "eyJhbGciOiJSUzM4NCIsInR5cCI6IkpXVCJ9",
+        "RS512" => "eyJhbGciOiJSUzUxMiIsInR5cCI6IkpXVCJ9",
+        "PS256" => "eyJhbGciOiJQUzI1NiIsInR5cCI6IkpXVCJ9",
+        "PS384" => "eyJhbGciOiJQUzM4NCIsInR5cCI6IkpXVCJ9",
+        "PS512" => "eyJhbGciOiJQUzUxMiIsInR5cCI6IkpXVCJ9",
         _ => "",
     }
 }
@@ -341,7 +350,10 @@ mod tests {
 
     #[test]
     fn canonical_headers_are_what_they_claim() {
-        for alg in ["HS256", "HS384", "HS512"] {
+        for alg in [
+            "HS256", "HS384", "HS512", "EdDSA", "ES256", "ES384", "RS256", "RS384", "RS512",
+            "PS256", "PS384", "PS512",
+        ] {
             let json = format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#);
             assert_eq!(canonical(alg), base64url::encode(json.as_bytes()));
             assert_eq!(&*encoded_default(alg, None), canonical(alg));

@@ -37,7 +37,7 @@
 //! | several `Authorization` headers | 400 | `invalid_request` | with `error_description` |
 //! | every token [`Error`]: too large, JWE, malformed, duplicate member, algorithm, `crit`, `typ`, unknown `kid`, signature, expired, not yet valid, `iat` in the future or outside its window, issuer, audience, subject, missing / mistyped / invalid claim, replayed `jti` | 401 | `invalid_token` | with `error_description` |
 //! | the application refuses an authentic token for lack of privileges ([`Rejection::insufficient_scope`]) | 403 | `insufficient_scope` | with `error_description` and, if set, `scope` |
-//! | [`Error::StoreUnavailable`]: the replay store could not be asked (the token is still refused: fail closed) | 503 | none | none: the token may be fine, the client should retry rather than re-authenticate |
+//! | [`Error::StoreUnavailable`]: the replay store could not be asked, or [`Error::KeysUnavailable`]: a remote key set has no usable keys (the token is still refused: fail closed) | 503 | none | none: the token may be fine, the client should retry rather than re-authenticate |
 //! | [`Error::ReplayUnconfirmed`]: the replay store was asked but never answered, so the token may have been consumed | 503 | none | none: the description says a retry may be refused as used, and then a new token is needed |
 //! | [`Error::Encode`] (only raised by encoding; listed for completeness) | 500 | none | none |
 //!
@@ -607,7 +607,7 @@ impl From<&Error> for Rejection {
                 Rejection::token("the token claims are invalid")
             }
             Error::Replayed => Rejection::token("the token has already been used"),
-            Error::StoreUnavailable(_) => {
+            Error::StoreUnavailable(_) | Error::KeysUnavailable(_) => {
                 Rejection::server(503, "the token cannot be checked now; try again later")
             }
             // The id may be consumed already: "try again later" would be untrue when it was,

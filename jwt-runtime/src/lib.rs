@@ -53,25 +53,42 @@
 #![forbid(unsafe_code)]
 
 // Modules from the bottom up: each imports only from those above it in this list.
-mod alg;
-pub mod base64url;
-mod claim_types;
-mod claims;
-mod clock;
-pub mod dangerous;
-mod error;
-mod header;
-mod hmac;
-pub mod http;
-mod json;
-mod key;
-mod payload;
-mod pipeline;
-pub mod replay;
-mod schema;
 mod time;
+mod error;
+pub mod base64url;
+mod clock;
+mod json;
+mod alg;
+mod claim_types;
 mod token_id;
+mod schema;
+mod header;
+mod key;
+mod hmac;
+#[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
+mod keyfile;
+#[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
+mod jwk;
+#[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
+mod public_key;
+#[cfg(feature = "eddsa")]
+mod eddsa;
+#[cfg(feature = "ecdsa")]
+mod ecdsa;
+#[cfg(feature = "rsa")]
+mod rsa;
+mod payload;
+pub mod replay;
 mod validation;
+mod claims;
+mod pipeline;
+pub mod dangerous;
+pub mod http;
+#[cfg(all(
+    feature = "jwks-remote",
+    any(feature = "eddsa", feature = "ecdsa", feature = "rsa")
+))]
+mod remote_jwks;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -81,10 +98,28 @@ pub use crate::alg::{Algorithm, SignatureVerifier, TokenSigner};
 pub use crate::claim_types::{Audience, AudienceClaim, StringClaim};
 pub use crate::claims::{Claims, DecodeClaims};
 pub use crate::clock::{Clock, FixedClock, ManualClock, SystemClock};
+#[cfg(feature = "ecdsa")]
+pub use crate::ecdsa::{EcdsaAlgorithm, EcdsaPrivateKey, EcdsaPublicKey, Es256, Es384};
+#[cfg(feature = "eddsa")]
+pub use crate::eddsa::{Ed25519PrivateKey, Ed25519PublicKey, EdDsa};
 pub use crate::error::{Error, KeyError, Malformed, Segment};
 pub use crate::header::Header;
 pub use crate::hmac::{HmacAlgorithm, HmacKey, Hs256, Hs384, Hs512, KeySet};
 pub use crate::key::{MAX_KEY_ID_LEN, SigningKey, VerifyingKeys};
+#[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
+pub use crate::public_key::{PublicKey, PublicKeySet};
+#[cfg(all(
+    feature = "jwks-remote",
+    any(feature = "eddsa", feature = "ecdsa", feature = "rsa")
+))]
+pub use crate::remote_jwks::{
+    CachePolicy, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_JWKS_BYTES, FetchError, FetchedJwks,
+    HttpFetcher, JwksFetcher, RemoteKeySet,
+};
+#[cfg(feature = "rsa")]
+pub use crate::rsa::{
+    Ps256, Ps384, Ps512, Rs256, Rs384, Rs512, RsaAlgorithm, RsaPrivateKey, RsaPublicKey,
+};
 pub use crate::time::{NumericDate, TimeClaim, Validity};
 pub use crate::token_id::{RandomnessUnavailable, TOKEN_ID_BYTES, random_token_id};
 pub use crate::validation::{DEFAULT_MAX_TOKEN_LEN, MAX_JTI_LEN, Validation};

@@ -6,6 +6,9 @@ Reads a JSON array of requests on stdin, writes a JSON array of results on stdou
   {"op": "verify", "alg": "HS256", "key": <base64url>, "token": "...",
    "audience": "...", "issuer": "..."}
       -> {"claims": {...}, "header": {...}} or {"error": "<exception class>: <message>"}
+Instead of "key" (an HMAC secret), a request may carry "jwk" (a JWK object: private to
+sign, public to verify) or "pem" (PKCS#8 to sign, SubjectPublicKeyInfo to verify), for the
+public-key algorithms (tests/pubkey_interop.rs).
 PyJWT checks exp/nbf/iat against the wall clock; the Rust side picks times valid both then
 and at its fixed clock.
 """
@@ -20,17 +23,25 @@ def key(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def key_of(request):
+    if "jwk" in request:
+        return jwt.PyJWK(request["jwk"], algorithm=request["alg"]).key
+    if "pem" in request:
+        return request["pem"]
+    return key(request["key"])
+
+
 def run(request):
     if request["op"] == "sign":
         token = jwt.encode(
-            request["claims"], key(request["key"]), algorithm=request["alg"],
+            request["claims"], key_of(request), algorithm=request["alg"],
             headers=request.get("headers"),
         )
         return {"token": token}
     if request["op"] == "verify":
         try:
             claims = jwt.decode(
-                request["token"], key(request["key"]), algorithms=[request["alg"]],
+                request["token"], key_of(request), algorithms=[request["alg"]],
                 audience=request.get("audience"), issuer=request.get("issuer"),
                 options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub"]},
             )

@@ -21,7 +21,10 @@ if [ ! -x .venv/bin/python ]; then
         fi
     }
 fi
-if ! .venv/bin/python -m pip freeze 2>/dev/null | grep -qixF -f <(grep -v '^#' requirements.txt | grep .); then
+# Every pinned line must be installed (one missing line means install).
+wanted=$(grep -v '^#' requirements.txt | grep . | wc -l)
+found=$(.venv/bin/python -m pip freeze 2>/dev/null | grep -ixF -f <(grep -v '^#' requirements.txt | grep .) | wc -l || true)
+if [ "$found" -ne "$wanted" ]; then
     echo "interop: installing $(grep -v '^#' requirements.txt | tr '\n' ' ')"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 fi
@@ -33,5 +36,5 @@ if [ ! -f "$lock_stamp" ] || ! cmp -s <(node -e 'const l=require("./package-lock
     npm ci --no-audit --no-fund --loglevel=error
 fi
 
-.venv/bin/python -c 'import jwt; print("interop: PyJWT", jwt.__version__)'
+.venv/bin/python -c 'import jwt, cryptography; print("interop: PyJWT", jwt.__version__, "cryptography", cryptography.__version__)'
 node --input-type=module -e 'import { createRequire } from "node:module"; const v = createRequire(import.meta.url)("./node_modules/jose/package.json").version; console.log("interop: jose", v)'

@@ -7,8 +7,8 @@ struct Unsigned {
 }
 
 #[derive(Claims)]
-#[claims(alg = "RS256")]
-struct Rsa {
+#[claims(alg = "ES512")]
+struct Es512 {
     exp: NumericDate,
 }
 
