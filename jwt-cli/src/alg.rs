@@ -1,10 +1,10 @@
-//! The three HMAC algorithms, each with a claims type that reads any payload.
+//! The algorithms the library implements, each with a claims type that reads any payload:
+//! the HMAC family here, the public-key families in `public.rs`.
 
 use jwt_runtime::replay::Reusable;
 use jwt_runtime::{Claims, DecodeClaims, Hs256, Hs384, Hs512};
 
-/// `--alg`: the algorithms the library implements. Public-key algorithms (RS*, PS*, ES*,
-/// EdDSA) do not exist in it yet, so they cannot be chosen here.
+/// `--alg`: the algorithms the library implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Alg {
     /// HMAC with SHA-256; keys of at least 32 bytes.
@@ -16,7 +16,50 @@ pub enum Alg {
     /// HMAC with SHA-512; keys of at least 64 bytes.
     #[value(name = "HS512")]
     Hs512,
+    /// Ed25519 (RFC 8037).
+    #[value(name = "EdDSA")]
+    EdDsa,
+    /// ECDSA on P-256 with SHA-256.
+    #[value(name = "ES256")]
+    Es256,
+    /// ECDSA on P-384 with SHA-384.
+    #[value(name = "ES384")]
+    Es384,
+    /// RSASSA-PKCS1-v1_5 with SHA-256; keys of at least 2048 bits.
+    #[value(name = "RS256")]
+    Rs256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    #[value(name = "RS384")]
+    Rs384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    #[value(name = "RS512")]
+    Rs512,
+    /// RSASSA-PSS with SHA-256.
+    #[value(name = "PS256")]
+    Ps256,
+    /// RSASSA-PSS with SHA-384.
+    #[value(name = "PS384")]
+    Ps384,
+    /// RSASSA-PSS with SHA-512.
+    #[value(name = "PS512")]
+    Ps512,
 }
+
+/// Every algorithm, for lookups by name.
+const ALL: [Alg; 12] = [
+    Alg::Hs256,
+    Alg::Hs384,
+    Alg::Hs512,
+    Alg::EdDsa,
+    Alg::Es256,
+    Alg::Es384,
+    Alg::Rs256,
+    Alg::Rs384,
+    Alg::Rs512,
+    Alg::Ps256,
+    Alg::Ps384,
+    Alg::Ps512,
+];
 
 impl Alg {
     pub fn name(self) -> &'static str {
@@ -24,25 +67,37 @@ impl Alg {
             Alg::Hs256 => "HS256",
             Alg::Hs384 => "HS384",
             Alg::Hs512 => "HS512",
+            Alg::EdDsa => "EdDSA",
+            Alg::Es256 => "ES256",
+            Alg::Es384 => "ES384",
+            Alg::Rs256 => "RS256",
+            Alg::Rs384 => "RS384",
+            Alg::Rs512 => "RS512",
+            Alg::Ps256 => "PS256",
+            Alg::Ps384 => "PS384",
+            Alg::Ps512 => "PS512",
         }
     }
 
-    /// The algorithm a header `alg` names, if the library implements it.
+    /// The algorithm a header `alg` names, if the library implements it (exact spelling).
     pub fn from_name(name: &str) -> Option<Alg> {
-        match name {
-            "HS256" => Some(Alg::Hs256),
-            "HS384" => Some(Alg::Hs384),
-            "HS512" => Some(Alg::Hs512),
-            _ => None,
-        }
+        ALL.into_iter().find(|alg| alg.name() == name)
     }
 
-    /// The MAC length in bytes, which is also the minimum key length.
-    pub fn mac_len(self) -> usize {
+    /// HS256, HS384 or HS512: a shared secret rather than a key pair.
+    pub fn is_hmac(self) -> bool {
+        matches!(self, Alg::Hs256 | Alg::Hs384 | Alg::Hs512)
+    }
+
+    /// The signature's length in bytes, when the algorithm fixes it (RSA's is the modulus
+    /// length, which depends on the key). For HMAC it is also the minimum key length.
+    pub fn signature_len(self) -> Option<usize> {
         match self {
-            Alg::Hs256 => 32,
-            Alg::Hs384 => 48,
-            Alg::Hs512 => 64,
+            Alg::Hs256 => Some(32),
+            Alg::Hs384 => Some(48),
+            Alg::Hs512 | Alg::EdDsa | Alg::Es256 => Some(64),
+            Alg::Es384 => Some(96),
+            Alg::Rs256 | Alg::Rs384 | Alg::Rs512 | Alg::Ps256 | Alg::Ps384 | Alg::Ps512 => None,
         }
     }
 }
@@ -89,13 +144,15 @@ impl Family for Hs512Family {
     type Claims = AnyHs512;
 }
 
-/// Calls `$function::<Family>($args)` for the family of `$alg`.
+/// Calls `$function::<Family>($args)` for the HMAC family of `$alg`, else evaluates
+/// `$public` (the public-key families, in `public.rs`).
 macro_rules! with_family {
-    ($alg:expr, $($function:ident)::+($($arg:expr),* $(,)?)) => {
+    ($alg:expr, $($function:ident)::+($($arg:expr),* $(,)?), else $public:expr) => {
         match $alg {
             $crate::alg::Alg::Hs256 => $($function)::+::<$crate::alg::Hs256Family>($($arg),*),
             $crate::alg::Alg::Hs384 => $($function)::+::<$crate::alg::Hs384Family>($($arg),*),
             $crate::alg::Alg::Hs512 => $($function)::+::<$crate::alg::Hs512Family>($($arg),*),
+            _ => $public,
         }
     };
 }

@@ -88,6 +88,26 @@ impl Inputs {
         })
     }
 
+    /// A public-key algorithm's key: PEM or JWK text, surrounding whitespace removed.
+    pub fn key_text(&mut self, arg: &str) -> Result<Zeroizing<String>, CliError> {
+        let bytes = self.literal_checked_key(arg)?;
+        std::str::from_utf8(&bytes)
+            .map(|text| Zeroizing::new(text.trim().to_owned()))
+            .map_err(|_| CliError::new(Exit::Key, "the key is not text (PEM or JWK expected)"))
+    }
+
+    /// The key's bytes, with a warning when it was given literally.
+    fn literal_checked_key(&mut self, arg: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
+        if matches!(Source::parse(arg), Source::Literal(_)) {
+            eprintln!(
+                "warning: a key given on the command line is saved in the shell history and \
+                 visible to other users in the process list; prefer `--key @FILE` or `--key -` \
+                 (standard input)"
+            );
+        }
+        self.bytes("key", arg)
+    }
+
     /// A text value such as `--claims`, surrounding whitespace removed.
     pub fn text(&mut self, what: &'static str, arg: &str) -> Result<String, CliError> {
         let bytes = self.bytes(what, arg)?;
@@ -100,21 +120,25 @@ impl Inputs {
     /// history and, while the command runs, in the process list.
     pub fn key(&mut self, arg: &str, format: KeyFormat) -> Result<Zeroizing<Vec<u8>>, CliError> {
         let source = Source::parse(arg);
-        if matches!(source, Source::Literal(_)) {
-            eprintln!(
-                "warning: a key given on the command line is saved in the shell history and \
-                 visible to other users in the process list; prefer `--key @FILE` or `--key -` \
-                 (standard input)"
-            );
-        }
-        let bytes = self.bytes("key", arg)?;
+        let bytes = self.literal_checked_key(arg)?;
         match format {
             KeyFormat::Base64url => {
                 let text = std::str::from_utf8(&bytes)
                     .map_err(|_| CliError::from(jwt_runtime::KeyError::Base64))?;
-                jwt_runtime::base64url::decode(text.trim().as_bytes())
+                let trimmed = text.trim();
+                jwt_runtime::base64url::decode(trimmed.as_bytes())
                     .map(Zeroizing::new)
-                    .map_err(|_| CliError::from(jwt_runtime::KeyError::Base64))
+                    .map_err(|_| {
+                        let error = CliError::from(jwt_runtime::KeyError::Base64);
+                        if trimmed.starts_with("-----BEGIN") || trimmed.starts_with('{') {
+                            error.with_hint(
+                                "this is a PEM or JWK key: name its algorithm with --alg \
+                                 (EdDSA, ES256, ES384, RS256, PS256, ...)",
+                            )
+                        } else {
+                            error
+                        }
+                    })
             }
             KeyFormat::Raw => {
                 if !matches!(source, Source::Literal(_)) && bytes.ends_with(b"\n") {

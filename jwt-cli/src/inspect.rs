@@ -6,6 +6,7 @@ use jwt_runtime::{Error, FixedClock, HmacKey, NumericDate, Validation, dangerous
 use crate::alg::{Alg, Family, with_family};
 use crate::exit::{CliError, Exit};
 use crate::json::Json;
+use crate::public::with_public_family;
 
 /// The base64url of `{"alg":"HS256","typ":"JWT"}`: a header the library accepts, to check a
 /// payload on its own.
@@ -115,7 +116,12 @@ pub fn inspect(token: &str, now: NumericDate) -> Result<Inspection, CliError> {
         // `alg` is checked before `crit`, and `crit` before `typ`: a refused one is replaced
         // (or removed) in a re-encoded header, so that the next rule is checked too.
         for _ in 0..3 {
-            let Some(error) = with_family!(alg, header_rules(&probe, now))? else {
+            let Some(error) = with_family!(
+                alg,
+                header_rules(&probe, now),
+                else with_public_family!(alg, crate::public::header_rules(&probe, now), else Ok(None))
+            )?
+            else {
                 break;
             };
             inspection.add(&error);
@@ -151,11 +157,19 @@ pub fn inspect(token: &str, now: NumericDate) -> Result<Inspection, CliError> {
 fn header_rules<F: Family>(token: &str, now: NumericDate) -> Result<Option<Error>, CliError> {
     let key = HmacKey::<F::Algorithm>::generate()?;
     let validation = Validation::new().clock(FixedClock(now));
-    Ok(match validation.decode::<F::Claims, _>(token, &key) {
+    Ok(finding_before_signature(
+        validation.decode::<F::Claims, _>(token, &key),
+    ))
+}
+
+/// The finding of a probe verified with a key that cannot match: an error the library
+/// raises before the signature, else none.
+pub fn finding_before_signature<C>(result: Result<C, Error>) -> Option<Error> {
+    match result {
         Err(Error::Signature | Error::TooLarge { .. }) | Ok(_) => None,
         Err(error) if error.is_claims_error() => None,
         Err(error) => Some(error),
-    })
+    }
 }
 
 /// The header with `alg` set to `alg` and, after a `crit` error, without `crit`; base64url.
@@ -180,7 +194,9 @@ impl Inspection {
         } = error
             && Alg::from_name(found).is_none()
         {
-            message.push_str(" (the library implements HS256, HS384 and HS512 only)");
+            message.push_str(
+                " (the library implements HS256/384/512, EdDSA, ES256/384, RS256/384/512 and PS256/384/512)",
+            );
         }
         if !self.findings.iter().any(|(_, known)| *known == message) {
             self.findings.push((Exit::of(error), message));

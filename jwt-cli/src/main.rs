@@ -1,11 +1,12 @@
-//! `jwt`: decode, verify and sign HMAC JSON Web Tokens with jwt-runtime's strict decoder, so
-//! that what the tool says about a token is what the library does with it.
+//! `jwt`: decode, verify and sign JSON Web Tokens with jwt-runtime's strict decoder, so that
+//! what the tool says about a token is what the library does with it.
 
 mod alg;
 mod exit;
 mod input;
 mod inspect;
 mod json;
+mod public;
 mod render;
 mod sign;
 mod style;
@@ -22,6 +23,7 @@ use jwt_runtime::{Clock as _, NumericDate, SystemClock};
 use crate::alg::{Alg, with_family};
 use crate::exit::{CliError, Exit};
 use crate::input::{Inputs, KeyFormat};
+use crate::public::with_public_family;
 use crate::style::{ColorChoice, Style};
 
 /// The exit-code table, shown by `--help` (one text for every command).
@@ -50,18 +52,18 @@ Examples:
   jwt keygen --out key.b64                                # a new key, readable by you only
   jwt encode --key @key.b64 --claims '{\"sub\":\"ada\"}' --exp 15m --iat > token.jwt
   jwt verify @token.jwt --key @key.b64 --aud api
+  jwt verify @token.jwt --alg ES256 --jwks https://issuer.example/.well-known/jwks.json
 
 ",
     exit_codes!()
 );
 
-/// Decode, verify and sign HMAC JSON Web Tokens with jwt-runtime's strict decoder.
+/// Decode, verify and sign JSON Web Tokens with jwt-runtime's strict decoder.
 ///
 /// Tokens, keys and claims are read from an argument, from a file (`@FILE`) or from standard
-/// input (`-`). Keys are base64url unless `--key-format raw` is given.
-///
-/// Only HS256, HS384 and HS512 exist: the library has no public-key algorithms (RS*, PS*,
-/// ES*, EdDSA) and no JWKS support yet, so neither does this tool.
+/// input (`-`). HMAC keys are base64url unless `--key-format raw` is given; public-key
+/// algorithms (EdDSA, ES256/384, RS/PS 256/384/512) take PEM or JWK keys, and `verify` a JWKS
+/// (`--jwks FILE|URL`).
 #[derive(Debug, Parser)]
 #[command(
     name = "jwt",
@@ -114,7 +116,7 @@ enum Command {
         token: String,
 
         #[command(flatten)]
-        key: KeyArgs,
+        key: VerifyKeyArgs,
 
         /// The algorithm the token must use; the header's `alg` is never trusted to choose.
         #[arg(long, value_enum, ignore_case = true, default_value_t = Alg::Hs256)]
@@ -178,8 +180,8 @@ enum Command {
 
     /// Generate a random HMAC key, printed as base64url.
     ///
-    /// The key has the hash's length (32, 48 or 64 bytes). Public-key algorithms, and so
-    /// PEM or JWK output, do not exist in the library yet.
+    /// The key has the hash's length (32, 48 or 64 bytes). For a public-key algorithm it
+    /// prints the `openssl` commands that make a key pair instead.
     Keygen {
         /// The algorithm the key is for.
         #[arg(long, value_enum, ignore_case = true, default_value_t = Alg::Hs256)]
@@ -204,8 +206,9 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct KeyArgs {
-    /// The HMAC key: KEY, @FILE or - (standard input). A key given literally prints a
-    /// warning: it ends up in the shell history.
+    /// The key: KEY, @FILE or - (standard input). HMAC: the secret; public-key algorithms:
+    /// the private key as a PKCS#8 PEM block or a private JWK. A key given literally prints
+    /// a warning: it ends up in the shell history.
     #[arg(long, value_name = "KEY|@FILE|-")]
     key: String,
 
@@ -213,6 +216,26 @@ struct KeyArgs {
     /// ignored) or raw (the exact bytes, e.g. a text secret shared with another library).
     #[arg(long, value_enum, default_value_t = KeyFormat::Base64url)]
     key_format: KeyFormat,
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyKeyArgs {
+    /// The key: KEY, @FILE or - (standard input). HMAC: the secret; public-key algorithms:
+    /// a public key as a `PUBLIC KEY` PEM block, a public JWK, or a JWKS document. A key
+    /// given literally prints a warning: it ends up in the shell history.
+    #[arg(long, value_name = "KEY|@FILE|-", required_unless_present = "jwks")]
+    key: Option<String>,
+
+    /// How an HMAC key is written: base64url (as `jwt keygen` prints it; surrounding
+    /// whitespace ignored) or raw (the exact bytes, e.g. a text secret shared with another
+    /// library).
+    #[arg(long, value_enum, default_value_t = KeyFormat::Base64url)]
+    key_format: KeyFormat,
+
+    /// Public-key algorithms: the key set (JWKS) to verify with, a file (@FILE or -) or an
+    /// `https` URL (http only to a loopback address); the token's `kid` selects the key.
+    #[arg(long, value_name = "@FILE|-|URL", conflicts_with = "key")]
+    jwks: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -264,15 +287,35 @@ fn run(command: Command, now: impl Fn() -> NumericDate, style: &Style) -> Result
             json,
         } => {
             let token = inputs.token(&token)?;
-            let key_bytes = inputs.key(&key.key, key.key_format)?;
-            let now = now();
             let checks = sign::Checks {
                 issuer: iss,
                 audience: aud,
                 subject: sub,
                 leeway,
             };
-            let verdict = with_family!(alg, sign::verify(&token, &key_bytes, &checks, now))?;
+            let now = now();
+            let verdict = if alg.is_hmac() {
+                let Some(key_arg) = &key.key else {
+                    return Err(CliError::new(
+                        Exit::Usage,
+                        format!("{} verifies with a shared secret: pass --key", alg.name()),
+                    ));
+                };
+                let key_bytes = inputs.key(key_arg, key.key_format)?;
+                with_family!(alg, sign::verify(&token, &key_bytes, &checks, now), else unreachable_hmac())?
+            } else {
+                let source = match (&key.key, &key.jwks) {
+                    (_, Some(url)) if url.starts_with("https://") || url.starts_with("http://") => {
+                        public::PublicKeySource::Url(url.clone())
+                    }
+                    (_, Some(file)) => public::PublicKeySource::Text(inputs.text("jwks", file)?),
+                    (Some(key_arg), None) => {
+                        public::PublicKeySource::Text(inputs.key_text(key_arg)?.to_string())
+                    }
+                    (None, None) => unreachable_key_or_jwks()?,
+                };
+                with_public_family!(alg, public::verify(&token, &source, &checks, now), else unreachable_hmac())?
+            };
             match verdict {
                 Ok(()) => {
                     let inspection = inspect::inspect(&token, now)?;
@@ -300,7 +343,12 @@ fn run(command: Command, now: impl Fn() -> NumericDate, style: &Style) -> Result
             kid,
             alg,
         } => {
-            let key_bytes = inputs.key(&key.key, key.key_format)?;
+            let key_bytes = if alg.is_hmac() {
+                inputs.key(&key.key, key.key_format)?
+            } else {
+                let text = inputs.key_text(&key.key)?;
+                zeroize::Zeroizing::new(text.as_bytes().to_vec())
+            };
             let claims = inputs.text("claims", &claims)?;
             let additions = sign::Additions {
                 expires_in: exp,
@@ -310,9 +358,15 @@ fn run(command: Command, now: impl Fn() -> NumericDate, style: &Style) -> Result
             };
             let now = now();
             let payload = sign::payload(&claims, &additions, now)?;
+            let kid = additions.kid.as_deref();
             let token = with_family!(
                 alg,
-                sign::encode(&payload, &key_bytes, additions.kid.as_deref(), now)
+                sign::encode(&payload, &key_bytes, kid, now),
+                else with_public_family!(
+                    alg,
+                    public::encode(&payload, &String::from_utf8_lossy(&key_bytes), kid, now),
+                    else unreachable_hmac()
+                )
             )?;
             print(&format!("{token}\n"))
         }
@@ -330,6 +384,7 @@ fn keygen(alg: Alg, out: Option<PathBuf>) -> Result<(), CliError> {
         Alg::Hs256 => jwt_runtime::HmacKey::<jwt_runtime::Hs256>::generate_base64url(),
         Alg::Hs384 => jwt_runtime::HmacKey::<jwt_runtime::Hs384>::generate_base64url(),
         Alg::Hs512 => jwt_runtime::HmacKey::<jwt_runtime::Hs512>::generate_base64url(),
+        _ => return Err(CliError::new(Exit::Usage, public::keygen_hint(alg))),
     }
     .map_err(|error| CliError::new(Exit::Other, error.to_string()))?;
     let note = format!(
@@ -337,7 +392,7 @@ fn keygen(alg: Alg, out: Option<PathBuf>) -> Result<(), CliError> {
          only the service can read (chmod 600), never in the repository or the shell history. \
          Use it with `--key @FILE`.",
         alg.name(),
-        alg.mac_len()
+        alg.signature_len().unwrap_or_default()
     );
     match out {
         None => {
@@ -362,6 +417,19 @@ fn keygen(alg: Alg, out: Option<PathBuf>) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// The dispatch macros cover every algorithm between them; this arm is never taken.
+fn unreachable_hmac<T>() -> Result<T, CliError> {
+    Err(CliError::new(
+        Exit::Other,
+        "no implementation for this algorithm",
+    ))
+}
+
+/// clap requires `--key` or `--jwks`; this arm is never taken.
+fn unreachable_key_or_jwks<T>() -> Result<T, CliError> {
+    Err(CliError::new(Exit::Usage, "pass --key or --jwks"))
 }
 
 fn print(text: &str) -> Result<(), CliError> {

@@ -65,17 +65,22 @@ fn parts(out: &mut String, inspection: &Inspection, now: NumericDate, style: &St
         }
     }
     if let Some((_, length)) = &inspection.signature {
-        let text = match (length, inspection.alg().and_then(Alg::from_name)) {
+        let alg = inspection.alg().and_then(Alg::from_name);
+        let kind = if alg.is_some_and(Alg::is_hmac) {
+            "MAC"
+        } else {
+            "signature"
+        };
+        let text = match (length, alg.map(|alg| (alg, alg.signature_len()))) {
             (None, _) => "not strict base64url".to_owned(),
-            (Some(length), Some(alg)) if *length == alg.mac_len() => {
-                format!("{length} bytes, the length of an {} MAC", alg.name())
+            (Some(length), Some((alg, Some(expected)))) if *length == expected => {
+                format!("{length} bytes, the length of an {} {kind}", alg.name())
             }
-            (Some(length), Some(alg)) => format!(
-                "{length} bytes, but an {} MAC has {}: it cannot verify",
+            (Some(length), Some((alg, Some(expected)))) => format!(
+                "{length} bytes, but an {} {kind} has {expected}: it cannot verify",
                 alg.name(),
-                alg.mac_len()
             ),
-            (Some(length), None) => format!("{length} bytes"),
+            (Some(length), _) => format!("{length} bytes"),
         };
         let _ = writeln!(out, "\n{}  {text}", style.heading("Signature"));
     }
@@ -202,8 +207,8 @@ pub fn verify_error(error: &Error, token: &str, checks: &Checks) -> CliError {
             found: Some(found), ..
         } if Alg::from_name(found).is_some() => Some(format!("pass --alg {found}")),
         Error::Algorithm { found: Some(_), .. } => Some(
-            "the library implements HS256, HS384 and HS512 only; public-key algorithms are not \
-             supported yet"
+            "the library implements HS256/384/512, EdDSA, ES256/384, RS256/384/512 and \
+             PS256/384/512 only"
                 .to_owned(),
         ),
         Error::Signature => Some(

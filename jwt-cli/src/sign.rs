@@ -7,7 +7,11 @@
 
 use std::time::Duration;
 
-use jwt_runtime::{Error, FixedClock, HmacKey, NumericDate, TokenSigner, Validation, base64url};
+use jwt_runtime::replay::Reusable;
+use jwt_runtime::{
+    Claims, DecodeClaims, Error, FixedClock, HmacKey, NumericDate, TokenSigner, Validation,
+    VerifyingKeys, base64url,
+};
 
 use crate::alg::Family;
 use crate::exit::{CliError, Exit};
@@ -31,6 +35,13 @@ pub fn verify<F: Family>(
     now: NumericDate,
 ) -> Result<Result<(), Error>, CliError> {
     let key = HmacKey::<F::Algorithm>::from_bytes(key)?;
+    Ok(validation(checks, now)
+        .decode::<F::Claims, _>(token, &key)
+        .map(|_: F::Claims| ()))
+}
+
+/// The library's validation with `jwt verify`'s checks, at `now`.
+pub fn validation(checks: &Checks, now: NumericDate) -> Validation<FixedClock> {
     let mut validation = Validation::new().clock(FixedClock(now));
     if let Some(issuer) = &checks.issuer {
         validation = validation.issuer(issuer.clone());
@@ -44,9 +55,7 @@ pub fn verify<F: Family>(
     if let Some(leeway) = checks.leeway {
         validation = validation.leeway(leeway);
     }
-    Ok(validation
-        .decode::<F::Claims, _>(token, &key)
-        .map(|_: F::Claims| ()))
+    validation
 }
 
 /// What `jwt encode` adds to the claims.
@@ -114,11 +123,18 @@ pub fn encode<F: Family>(
         key = key.with_kid(kid)?;
     }
     let alg = <F::Algorithm as jwt_runtime::Algorithm>::NAME;
+    let token = sign_with(payload, &key, alg)?;
+    check_encoded::<F::Claims, _>(token, &key, now)
+}
+
+/// Signs `payload` with `key` under the header the library writes: `alg`, `typ` `JWT`,
+/// then the key's `kid` when it has one.
+pub fn sign_with<K: TokenSigner>(payload: &Json, key: &K, alg: &str) -> Result<String, CliError> {
     let mut header = vec![
         ("alg".to_owned(), Json::String(alg.to_owned())),
         ("typ".to_owned(), Json::String("JWT".to_owned())),
     ];
-    if let Some(kid) = kid {
+    if let Some(kid) = key.kid() {
         header.push(("kid".to_owned(), Json::String(kid.to_owned())));
     }
     let mut token = base64url::encode(Json::Object(header).to_compact().as_bytes());
@@ -129,13 +145,22 @@ pub fn encode<F: Family>(
         .map_err(|error| CliError::new(Exit::Key, error.to_string()))?;
     token.push('.');
     base64url::encode_into(&signature, &mut token);
+    Ok(token)
+}
 
+/// `token` if the library decodes it as `C` with `keys`, apart from the checks that depend
+/// on who verifies and when.
+pub fn check_encoded<C, Ks>(token: String, keys: &Ks, now: NumericDate) -> Result<String, CliError>
+where
+    C: for<'de> DecodeClaims<'de> + Claims<Replay = Reusable>,
+    Ks: VerifyingKeys<C::Algorithm> + ?Sized,
+{
     // Times, issuer and audience depend on who verifies and when; anything else the library
     // refuses (a mistyped `exp`, an overlong `jti`, a payload over the length limit) would
     // make a token nobody can use.
     match Validation::new()
         .clock(FixedClock(now))
-        .decode::<F::Claims, _>(&token, &key)
+        .decode::<C, _>(&token, keys)
     {
         Ok(_)
         | Err(
@@ -208,7 +233,7 @@ mod tests {
         struct Expiring {
             exp: NumericDate,
         }
-        let library = jwt_runtime::Claims::encode(
+        let library = Claims::encode(
             &Expiring {
                 exp: NumericDate::from_secs(1_700_000_900),
             },
