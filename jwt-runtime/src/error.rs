@@ -133,6 +133,15 @@ pub enum Error {
     ReplayUnconfirmed(Arc<dyn std::error::Error + Send + Sync>),
     /// Encoding failed: a custom claim's `Serialize` implementation returned an error.
     Encode(String),
+    /// The token was revoked: its subject's tokens issued before an instant were revoked
+    /// (logout everywhere, a password change, a locked account), or it belongs to a refresh
+    /// family that was revoked. See [`sessions`](crate::sessions).
+    Revoked,
+    /// A refresh token was presented a second time: someone holds a copy. Its whole family
+    /// (every refresh token descended from the same login) is now revoked, so the next
+    /// refresh with any of them is [`Error::Revoked`] (RFC 9700 §4.14.2). See
+    /// [`Sessions::rotate`](crate::sessions::Sessions::rotate).
+    RefreshReuse,
 }
 
 /// The part of a token an [`Error`] is about.
@@ -181,7 +190,7 @@ impl Error {
 
     /// True when the token was authentic (its signature verified) but its claims failed
     /// validation: expired, not yet valid, wrong issuer or audience, missing or mistyped
-    /// claim, or replayed.
+    /// claim, replayed, revoked, or a reused refresh token.
     #[must_use]
     pub fn is_claims_error(&self) -> bool {
         matches!(
@@ -197,6 +206,8 @@ impl Error {
                 | Error::ClaimType { .. }
                 | Error::InvalidClaim { .. }
                 | Error::Replayed
+                | Error::Revoked
+                | Error::RefreshReuse
         )
     }
 }
@@ -258,6 +269,10 @@ impl fmt::Display for Error {
                 "replay store did not confirm, token rejected; it may or may not have been consumed: {source}"
             ),
             Error::Encode(message) => write!(f, "could not encode claims: {message}"),
+            Error::Revoked => f.write_str("token was revoked"),
+            Error::RefreshReuse => f.write_str(
+                "refresh token was already used; its family of refresh tokens is revoked",
+            ),
         }
     }
 }

@@ -69,6 +69,7 @@ mod payload;
 mod pipeline;
 pub mod replay;
 mod schema;
+pub mod sessions;
 mod time;
 mod token_id;
 mod validation;
