@@ -111,9 +111,17 @@ use crate::validation::Validation;
 pub use crate::replay::DEFAULT_RETENTION_MARGIN;
 
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
 pub use self::memory::{
     DEFAULT_REVOCATION_CAPACITY, MemoryRevocationStore, MemoryRevocationStoreBuilder,
+};
+#[cfg(feature = "redis-async")]
+pub use self::redis::AsyncRedisRevocationStore;
+#[cfg(feature = "redis")]
+pub use self::redis::{
+    DEFAULT_REVOCATION_KEY_PREFIX, RedisRevocationStore, RedisRevocationStoreBuilder,
 };
 
 /// What a revocation record is about: a subject (`sub`), or a refresh family.
@@ -209,7 +217,7 @@ impl Retention {
 /// [`StoreError::Full`] instead). Both operations are idempotent, so a caller may retry them.
 ///
 /// Implemented by [`MemoryRevocationStore`] and, with the feature `redis`,
-/// `RedisRevocationStore`; and by `&S`, `Box<S>` and `Arc<S>`.
+/// [`RedisRevocationStore`]; and by `&S`, `Box<S>` and `Arc<S>`.
 pub trait RevocationStore {
     /// Records that the tokens of `target` issued before `before` are revoked, to be kept as
     /// `retention` requires. An earlier instant than the one held changes nothing.
@@ -237,7 +245,7 @@ pub trait RevocationStore {
 /// [`RevocationStore`], with the same contract.
 ///
 /// Implemented by [`MemoryRevocationStore`] (which never waits) and, with the feature
-/// `redis-async`, `AsyncRedisRevocationStore`; and by `&S`.
+/// `redis-async`, [`AsyncRedisRevocationStore`]; and by `&S`.
 pub trait AsyncRevocationStore {
     /// As [`RevocationStore::revoke_before`].
     ///

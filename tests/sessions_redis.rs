@@ -1,0 +1,222 @@
+//! Sessions that end, on a real `redis-server` started by each test on a free loopback port:
+//! the sessions contract with two "servers" (two store handles on one Redis), the keys and
+//! times to live Redis holds, failing closed while Redis is down, and the async stores.
+//!
+//! Without `redis-server` on `PATH` these tests print a loud notice and pass, unless
+//! `JWT_REQUIRE_REDIS=1` (as in CI), which turns the notice into a failure.
+
+#[path = "support/redis_server.rs"]
+mod redis_server;
+#[path = "support/sessions_contract.rs"]
+mod sessions_contract;
+
+use std::time::Duration;
+
+use jwt_runtime::replay::{AsyncRedisStore, RedisStore};
+use jwt_runtime::sessions::{
+    AsyncRedisRevocationStore, RedisRevocationStore, Retention, Revocable, RevocationStore,
+};
+use jwt_runtime::{Error, ManualClock, NumericDate};
+use redis_server::{RedisServer, redis_installed};
+use sessions_contract::{
+    REFRESH_LIFETIME, Refresh, START, Server, key, log_out_everywhere_refuses_older_tokens,
+    log_out_one_session, rejected_tokens_revoke_nothing, reuse_revokes_the_family,
+    rotation_issues_a_new_pair, subject,
+};
+
+const SUITE: &str = "sessions Redis tests (tests/sessions_redis.rs)";
+
+/// One "server": its own connections to the shared Redis.
+fn stores(server: &RedisServer) -> (RedisStore, RedisRevocationStore) {
+    (
+        RedisStore::open(&server.url()).unwrap(),
+        RedisRevocationStore::open(&server.url()).unwrap(),
+    )
+}
+
+fn pttl(server: &RedisServer, key: &str) -> i64 {
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut connection = client.get_connection().unwrap();
+    redis::cmd("PTTL").arg(key).query(&mut connection).unwrap()
+}
+
+fn get(server: &RedisServer, key: &str) -> Option<String> {
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut connection = client.get_connection().unwrap();
+    redis::cmd("GET").arg(key).query(&mut connection).unwrap()
+}
+
+#[test]
+fn contract_across_two_servers_on_one_redis() {
+    if !redis_installed(SUITE) {
+        return;
+    }
+    let redis = RedisServer::start(&[]);
+    let (replay_a, revocations_a) = stores(&redis);
+    let (replay_b, revocations_b) = stores(&redis);
+    let (a, b) = ((&replay_a, &revocations_a), (&replay_b, &revocations_b));
+    rotation_issues_a_new_pair(a, b);
+    reuse_revokes_the_family(a, b);
+    rejected_tokens_revoke_nothing(a);
+    log_out_everywhere_refuses_older_tokens(a, b);
+    log_out_one_session(a, b);
+}
+
+/// The record Redis holds: the documented key, the instant as its value, and a relative
+/// time to live of the longest token lifetime (from the instant) plus the margin; a later
+/// revocation keeps the later instant and the longer time to live, an earlier one changes
+/// neither.
+#[test]
+fn records_have_the_documented_key_value_and_time_to_live() {
+    if !redis_installed(SUITE) {
+        return;
+    }
+    let redis = RedisServer::start(&[]);
+    let margin = Duration::from_secs(300);
+    let revocations = RedisRevocationStore::builder(redis.url())
+        .key_prefix("app:")
+        .retention_margin(margin)
+        .build()
+        .unwrap();
+    let clock = ManualClock::new(NumericDate::from_secs(START));
+    let server = Server::new(&clock);
+    server
+        .sessions
+        .log_out_everywhere(&revocations, "ada")
+        .unwrap();
+    let key = "4:app:3:subada";
+    assert_eq!(get(&redis, key).as_deref(), Some("1700000000"));
+    let expected = (REFRESH_LIFETIME + margin).as_millis() as i64;
+    let ttl = pttl(&redis, key);
+    assert!(ttl <= expected && ttl > expected - 10_000, "{ttl}");
+
+    // Revoking again later: the later instant, the longer time to live.
+    clock.advance(Duration::from_secs(3_600));
+    server
+        .sessions
+        .log_out_everywhere(&revocations, "ada")
+        .unwrap();
+    assert_eq!(get(&redis, key).as_deref(), Some("1700003600"));
+    let ttl = pttl(&redis, key);
+    assert!(ttl <= expected && ttl > expected - 10_000, "{ttl}");
+    // An earlier instant, with a shorter retention, changes neither.
+    revocations
+        .revoke_before(
+            Revocable::Subject("ada"),
+            NumericDate::from_secs(START),
+            Retention::new(
+                NumericDate::from_secs(START),
+                NumericDate::from_secs(START + 10),
+            ),
+        )
+        .unwrap();
+    assert_eq!(get(&redis, key).as_deref(), Some("1700003600"));
+    assert!(pttl(&redis, key) > expected - 10_000);
+    assert_eq!(
+        revocations
+            .revoked_before(Revocable::Subject("ada"))
+            .unwrap(),
+        Some(NumericDate::from_secs(START + 3_600))
+    );
+    // A family is another key.
+    server.sessions.revoke_family(&revocations, "ada").unwrap();
+    assert!(get(&redis, "4:app:3:famada").is_some());
+}
+
+/// While Redis is down, every check is refused (503), and a logout fails rather than being
+/// taken for done; after a restart the store recovers without being rebuilt.
+#[test]
+fn redis_down_fails_closed_and_recovers() {
+    if !redis_installed(SUITE) {
+        return;
+    }
+    let mut redis = RedisServer::start(&[]);
+    let (replay, revocations) = stores(&redis);
+    let clock = ManualClock::new(NumericDate::from_secs(START));
+    let server = Server::new(&clock);
+    let user = subject();
+    let access = server.access(&user);
+    let (_, refresh) = server.login(&user);
+    server.protected(&access, &revocations).unwrap();
+
+    redis.kill();
+    let checked = server.protected(&access, &revocations);
+    assert!(
+        matches!(checked, Err(Error::StoreUnavailable(_))),
+        "{checked:?}"
+    );
+    assert!(
+        server
+            .sessions
+            .log_out_everywhere(&revocations, &user)
+            .is_err()
+    );
+    let rotated = server.refresh_endpoint(&refresh, &replay, &revocations);
+    assert!(
+        matches!(rotated, Err(Error::StoreUnavailable(_))),
+        "{rotated:?}"
+    );
+
+    redis.restart();
+    server.protected(&access, &revocations).unwrap();
+    server
+        .refresh_endpoint(&refresh, &replay, &revocations)
+        .unwrap();
+}
+
+/// The async stores: rotation on one handle, reuse detected on another, and the family
+/// revoked for both; a logout on one seen by the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_stores_share_rotation_and_revocation() {
+    if !redis_installed(SUITE) {
+        return;
+    }
+    let redis = RedisServer::start(&[]);
+    let handles = || {
+        (
+            AsyncRedisStore::open(&redis.url()).unwrap(),
+            AsyncRedisRevocationStore::open(&redis.url()).unwrap(),
+        )
+    };
+    let ((replay_a, revocations_a), (replay_b, revocations_b)) = (handles(), handles());
+    revocations_a.ping().await.unwrap();
+    let clock = ManualClock::new(NumericDate::from_secs(START));
+    let server = Server::new(&clock);
+    let user = subject();
+    let (family, first) = server.login(&user);
+
+    clock.advance(Duration::from_secs(60));
+    let rotation = server
+        .sessions
+        .rotate_async::<Refresh, _, _, _>(&first, &key(), &replay_a, &revocations_a)
+        .await
+        .unwrap();
+    assert_eq!(rotation.claims().fam, family);
+    let reuse = server
+        .sessions
+        .rotate_async::<Refresh, _, _, _>(&first, &key(), &replay_b, &revocations_b)
+        .await;
+    assert!(matches!(reuse, Err(Error::RefreshReuse)), "{reuse:?}");
+    let revoked = server
+        .sessions
+        .check_family_not_revoked_async(&family, &revocations_a)
+        .await;
+    assert!(matches!(revoked, Err(Error::Revoked)), "{revoked:?}");
+
+    let access = server.access(&user);
+    clock.advance(Duration::from_secs(1));
+    server
+        .sessions
+        .log_out_everywhere_async(&revocations_b, &user)
+        .await
+        .unwrap();
+    let claims: sessions_contract::Access = jwt_runtime::Validation::new()
+        .clock(clock.clone())
+        .decode(&access, &key())
+        .unwrap();
+    let result = server
+        .sessions
+        .check_not_revoked_async(&claims, &revocations_a)
+        .await;
+    assert!(matches!(result, Err(Error::Revoked)), "{result:?}");
+}
