@@ -10,7 +10,7 @@ use std::time::Duration;
 use jwt_runtime::http::Rejection;
 use jwt_runtime::replay::{MemoryStore, StoreError};
 use jwt_runtime::sessions::{
-    MemoryRevocationStore, Retention, Revocable, RevocationStore, Sessions,
+    MemoryRevocationStore, Retention, Revocable, RevocationStore, Sessions, SharedRevocationStore,
 };
 use jwt_runtime::{Claims, Error, ManualClock, NumericDate, Validation};
 use sessions_contract::{
@@ -272,6 +272,10 @@ fn revoked_and_reused_tokens_are_401_invalid_token() {
     }
 }
 
+fn send<F: Future + Send>(future: F) -> F {
+    future
+}
+
 #[tokio::test]
 async fn async_rotation_and_revocation_on_the_memory_stores() {
     let (replay, revocations) = stores();
@@ -286,11 +290,17 @@ async fn async_rotation_and_revocation_on_the_memory_stores() {
         .await
         .unwrap();
     assert_eq!(rotation.claims().sub, user);
-    let reuse = server
-        .sessions
-        .rotate_async::<Refresh, _, _, _>(&first, &key(), &replay, &revocations)
-        .await;
+    // Type-erased, as a verifier or a tower layer holds it; the future is Send.
+    let shared = SharedRevocationStore::new(revocations);
+    let reuse = send(server.sessions.rotate_async::<Refresh, _, _, _>(
+        &first,
+        &key(),
+        &replay,
+        &shared,
+    ))
+    .await;
     assert!(matches!(reuse, Err(Error::RefreshReuse)), "{reuse:?}");
+    let revocations = shared;
     server
         .sessions
         .check_family_not_revoked_async(&rotation.claims().fam, &revocations)

@@ -15,6 +15,7 @@ use std::time::Duration;
 use jwt_runtime::replay::{AsyncRedisStore, RedisStore};
 use jwt_runtime::sessions::{
     AsyncRedisRevocationStore, RedisRevocationStore, Retention, Revocable, RevocationStore,
+    SharedRevocationStore,
 };
 use jwt_runtime::{Error, ManualClock, NumericDate};
 use redis_server::{RedisServer, redis_installed};
@@ -23,6 +24,10 @@ use sessions_contract::{
     log_out_one_session, rejected_tokens_revoke_nothing, reuse_revokes_the_family,
     rotation_issues_a_new_pair, subject,
 };
+
+fn send<F: Future + Send>(future: F) -> F {
+    future
+}
 
 const SUITE: &str = "sessions Redis tests (tests/sessions_redis.rs)";
 
@@ -179,6 +184,8 @@ async fn async_stores_share_rotation_and_revocation() {
         )
     };
     let ((replay_a, revocations_a), (replay_b, revocations_b)) = (handles(), handles());
+    // The second server holds its store type-erased, as a verifier or a tower layer would.
+    let revocations_b = SharedRevocationStore::new(revocations_b);
     revocations_a.ping().await.unwrap();
     let clock = ManualClock::new(NumericDate::from_secs(START));
     let server = Server::new(&clock);
@@ -192,10 +199,14 @@ async fn async_stores_share_rotation_and_revocation() {
         .await
         .unwrap();
     assert_eq!(rotation.claims().fam, family);
-    let reuse = server
-        .sessions
-        .rotate_async::<Refresh, _, _, _>(&first, &key(), &replay_b, &revocations_b)
-        .await;
+    // Send: usable in a tokio task or an axum handler.
+    let reuse = send(server.sessions.rotate_async::<Refresh, _, _, _>(
+        &first,
+        &key(),
+        &replay_b,
+        &revocations_b,
+    ))
+    .await;
     assert!(matches!(reuse, Err(Error::RefreshReuse)), "{reuse:?}");
     let revoked = server
         .sessions

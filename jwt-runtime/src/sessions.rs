@@ -312,6 +312,97 @@ impl<S: AsyncRevocationStore + Sync> AsyncRevocationStore for &S {
     }
 }
 
+/// Any [`AsyncRevocationStore`] behind one type: what a verifier or a tower layer holds when
+/// the application picks the store (memory or Redis) at start-up. Cheap to clone (an `Arc`).
+///
+/// # Examples
+///
+/// ```
+/// use jwt_runtime::sessions::{MemoryRevocationStore, SharedRevocationStore};
+///
+/// let store = SharedRevocationStore::new(MemoryRevocationStore::new());
+/// let for_another_handler = store.clone();
+/// # let _ = for_another_handler;
+/// ```
+#[derive(Clone)]
+pub struct SharedRevocationStore(Arc<dyn DynRevocationStore>);
+
+impl SharedRevocationStore {
+    /// Shares `store`.
+    #[must_use]
+    pub fn new<S: AsyncRevocationStore + Send + Sync + 'static>(store: S) -> Self {
+        SharedRevocationStore(Arc::new(store))
+    }
+
+    /// Shares a store the application also holds.
+    #[must_use]
+    pub fn from_arc<S: AsyncRevocationStore + Send + Sync + 'static>(store: Arc<S>) -> Self {
+        SharedRevocationStore(store)
+    }
+}
+
+impl core::fmt::Debug for SharedRevocationStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SharedRevocationStore")
+    }
+}
+
+type BoxFuture<'a, T> = core::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// [`AsyncRevocationStore`] made object-safe.
+trait DynRevocationStore: Send + Sync {
+    fn revoke<'a>(
+        &'a self,
+        target: Revocable<'a>,
+        before: NumericDate,
+        retention: Retention,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    fn lookup<'a>(
+        &'a self,
+        target: Revocable<'a>,
+    ) -> BoxFuture<'a, Result<Option<NumericDate>, StoreError>>;
+}
+
+impl<S: AsyncRevocationStore + Send + Sync> DynRevocationStore for S {
+    fn revoke<'a>(
+        &'a self,
+        target: Revocable<'a>,
+        before: NumericDate,
+        retention: Retention,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(AsyncRevocationStore::revoke_before(
+            self, target, before, retention,
+        ))
+    }
+
+    fn lookup<'a>(
+        &'a self,
+        target: Revocable<'a>,
+    ) -> BoxFuture<'a, Result<Option<NumericDate>, StoreError>> {
+        Box::pin(AsyncRevocationStore::revoked_before(self, target))
+    }
+}
+
+impl AsyncRevocationStore for SharedRevocationStore {
+    // An `async fn` keeps the two borrows' lifetimes apart in the future's type.
+    async fn revoke_before(
+        &self,
+        target: Revocable<'_>,
+        before: NumericDate,
+        retention: Retention,
+    ) -> Result<(), StoreError> {
+        self.0.revoke(target, before, retention).await
+    }
+
+    async fn revoked_before(
+        &self,
+        target: Revocable<'_>,
+    ) -> Result<Option<NumericDate>, StoreError> {
+        self.0.lookup(target).await
+    }
+}
+
 /// A refresh-token claims type: one-use (it has a `jti`), with a family id.
 ///
 /// Implemented by the application for its own `#[derive(Claims)]` type, which must also have
