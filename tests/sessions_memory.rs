@@ -323,3 +323,31 @@ async fn async_rotation_and_revocation_on_the_memory_stores() {
         .await;
     assert!(matches!(result, Err(Error::Revoked)), "{result:?}");
 }
+
+/// Reuse is detected under the validation's own length limit, also for a refresh token longer
+/// than the default limit of 64 KiB (the family's claims are read again under that limit).
+#[test]
+fn reuse_of_a_large_refresh_token_under_a_raised_limit_revokes_its_family() {
+    let (replay, revocations) = stores();
+    let clock = ManualClock::new(NumericDate::from_secs(START));
+    let sessions = Sessions::new(REFRESH_LIFETIME).validation(
+        Validation::new()
+            .clock(clock.clone())
+            .max_token_len(256 * 1024),
+    );
+    let family = "f".repeat(100_000);
+    let server = Server::new(&clock);
+    let token = server.refresh(&subject(), &family);
+    assert!(token.len() > 65_536);
+
+    let rotation = sessions
+        .rotate::<Refresh, _, _, _>(&token, &key(), &replay, &revocations)
+        .unwrap();
+    assert_eq!(rotation.claims().fam, family);
+    let reuse = sessions.rotate::<Refresh, _, _, _>(&token, &key(), &replay, &revocations);
+    assert!(matches!(reuse, Err(Error::RefreshReuse)), "{reuse:?}");
+    assert!(matches!(
+        sessions.check_family_not_revoked(&family, &revocations),
+        Err(Error::Revoked)
+    ));
+}

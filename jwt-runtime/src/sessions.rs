@@ -101,8 +101,9 @@ use std::time::Duration;
 
 use crate::claims::{Claims, DecodeClaims};
 use crate::clock::{Clock, SystemClock};
-use crate::error::Error;
+use crate::error::{Error, Segment};
 use crate::key::VerifyingKeys;
+use crate::pipeline;
 use crate::replay::{AsyncReplayStore, OneUse, ReplayStore, StoreError, push_length_prefixed};
 use crate::time::{NumericDate, Validity};
 use crate::token_id::{RandomnessUnavailable, random_token_id};
@@ -726,7 +727,7 @@ impl<K: Clock> Sessions<K> {
                 Ok(Rotation::new(claims, self.validation.now()))
             }
             Err(Error::Replayed) => {
-                let family = replayed_family::<C>(token)?;
+                let family = replayed_claims::<C>(token, self.validation.max_len())?;
                 self.revoke_family(revocations, family.family())
                     .map_err(unavailable)?;
                 Err(Error::RefreshReuse)
@@ -766,7 +767,7 @@ impl<K: Clock> Sessions<K> {
                 Ok(Rotation::new(claims, self.validation.now()))
             }
             Err(Error::Replayed) => {
-                let family = replayed_family::<C>(token)?;
+                let family = replayed_claims::<C>(token, self.validation.max_len())?;
                 self.revoke_family_async(revocations, family.family())
                     .await
                     .map_err(unavailable)?;
@@ -779,9 +780,13 @@ impl<K: Clock> Sessions<K> {
 
 /// The claims of a token `decode_once` found replayed. [`Error::Replayed`] comes only after
 /// every other check passed, the signature included, so these claims are authentic: they are
-/// read again here because `decode_once` does not return the claims of a replayed token.
-fn replayed_family<C: RefreshClaims>(token: &str) -> Result<C, Error> {
-    crate::dangerous::peek::<C>(token).map(crate::dangerous::Unverified::into_unverified_claims)
+/// read again here (the payload only, under the same length limit) because `decode_once` does
+/// not return the claims of a replayed token.
+fn replayed_claims<C: RefreshClaims>(token: &str, max_len: usize) -> Result<C, Error> {
+    let parts = pipeline::split(token, max_len)?;
+    pipeline::decode_segment(Segment::Payload, parts.payload, |json| {
+        pipeline::decode_payload::<C>(json).map(|(claims, _)| claims)
+    })
 }
 
 /// A revocation store's failure as a token's fate: refused, as the store is unavailable.
