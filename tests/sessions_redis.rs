@@ -1,6 +1,7 @@
 //! Sessions that end, on a real `redis-server` started by each test on a free loopback port:
-//! the sessions contract with two "servers" (two store handles on one Redis), the keys and
-//! times to live Redis holds, failing closed while Redis is down, and the async stores.
+//! the sessions contract with two "servers" (two store handles on one Redis, or entering a
+//! three-node Redis Cluster through different nodes), the keys and times to live Redis holds,
+//! failing closed while Redis is down, and the async stores.
 //!
 //! Without `redis-server` on `PATH` these tests print a loud notice and pass, unless
 //! `JWT_REQUIRE_REDIS=1` (as in CI), which turns the notice into a failure.
@@ -18,7 +19,7 @@ use jwt_runtime::sessions::{
     SharedRevocationStore,
 };
 use jwt_runtime::{Error, ManualClock, NumericDate};
-use redis_server::{RedisServer, redis_installed};
+use redis_server::{RedisServer, free_port, redis_installed};
 use sessions_contract::{
     REFRESH_LIFETIME, Refresh, START, Server, key, log_out_everywhere_refuses_older_tokens,
     log_out_one_session, rejected_tokens_revoke_nothing, reuse_revokes_the_family,
@@ -230,4 +231,111 @@ async fn async_stores_share_rotation_and_revocation() {
         .check_not_revoked_async(&claims, &revocations_a)
         .await;
     assert!(matches!(result, Err(Error::Revoked)), "{result:?}");
+}
+
+/// Three masters on loopback, slots spread by `redis-cli --cluster create`.
+fn cluster() -> Vec<RedisServer> {
+    let nodes: Vec<RedisServer> = (0..3)
+        .map(|_| {
+            RedisServer::start_on(
+                free_port(true),
+                &[
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-node-timeout",
+                    "2000",
+                ],
+            )
+        })
+        .collect();
+    let addresses: Vec<String> = nodes
+        .iter()
+        .map(|node| format!("127.0.0.1:{}", node.port))
+        .collect();
+    let status = std::process::Command::new("redis-cli")
+        .args(["--cluster", "create"])
+        .args(&addresses)
+        .args(["--cluster-replicas", "0", "--cluster-yes"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("redis-cli (package redis-tools) is needed for the cluster test");
+    assert!(status.success(), "redis-cli --cluster create failed");
+    for _ in 0..400 {
+        let ready = nodes.iter().all(|node| {
+            let client = redis::Client::open(node.url()).unwrap();
+            let info: String = redis::cmd("CLUSTER")
+                .arg("INFO")
+                .query(&mut client.get_connection().unwrap())
+                .unwrap();
+            info.contains("cluster_state:ok")
+        });
+        if ready {
+            return nodes;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("the cluster did not reach cluster_state:ok");
+}
+
+/// The contract on a Redis Cluster, the two servers entering through different nodes; then
+/// the async stores on the cluster.
+#[test]
+fn contract_on_a_redis_cluster() {
+    if !redis_installed(SUITE) {
+        return;
+    }
+    let nodes = cluster();
+    let handles = |node: &RedisServer| {
+        (
+            RedisStore::cluster_builder([node.url()]).build().unwrap(),
+            RedisRevocationStore::cluster_builder([node.url()])
+                .build()
+                .unwrap(),
+        )
+    };
+    let ((replay_a, revocations_a), (replay_b, revocations_b)) =
+        (handles(&nodes[0]), handles(&nodes[1]));
+    let (a, b) = ((&replay_a, &revocations_a), (&replay_b, &revocations_b));
+    rotation_issues_a_new_pair(a, b);
+    reuse_revokes_the_family(a, b);
+    log_out_everywhere_refuses_older_tokens(a, b);
+    log_out_one_session(a, b);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let replay = RedisStore::cluster_builder([nodes[2].url()])
+            .build_async()
+            .unwrap();
+        let revocations = RedisRevocationStore::cluster_builder([nodes[2].url()])
+            .build_async()
+            .unwrap();
+        revocations.ping().await.unwrap();
+        let clock = ManualClock::new(NumericDate::from_secs(START));
+        let server = Server::new(&clock);
+        let (family, first) = server.login(&subject());
+        let rotation = server
+            .sessions
+            .rotate_async::<Refresh, _, _, _>(&first, &key(), &replay, &revocations)
+            .await
+            .unwrap();
+        assert_eq!(rotation.claims().fam, family);
+        let reuse = server
+            .sessions
+            .rotate_async::<Refresh, _, _, _>(&first, &key(), &replay, &revocations)
+            .await;
+        assert!(matches!(reuse, Err(Error::RefreshReuse)), "{reuse:?}");
+        // Seen through another node by the sync store.
+        assert!(matches!(
+            server
+                .sessions
+                .check_family_not_revoked(&family, &revocations_a),
+            Err(Error::Revoked)
+        ));
+    });
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 #[cfg(feature = "redis-async")]
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Cmd, RedisError, Value};
+#[cfg(feature = "redis-cluster")]
+use redis::cluster::{ClusterClient, ClusterClientBuilder, ClusterConfig};
+use redis::{Cmd, ConnectionLike, RedisError, Value};
 
 #[cfg(feature = "redis-async")]
 use super::AsyncRevocationStore;
@@ -63,11 +65,18 @@ return 1";
 #[derive(Clone)]
 #[must_use]
 pub struct RedisRevocationStoreBuilder {
-    url: String,
+    nodes: Nodes,
     prefix: String,
     margin: Duration,
     timeout: Duration,
     max_idle: usize,
+}
+
+#[derive(Clone)]
+enum Nodes {
+    Single(String),
+    #[cfg(feature = "redis-cluster")]
+    Cluster(Vec<String>),
 }
 
 /// Shows no URL: it may carry a password.
@@ -116,10 +125,17 @@ impl RedisRevocationStoreBuilder {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Backend`] when the URL is not a valid Redis URL.
+    /// [`StoreError::Backend`] when a URL is not a valid Redis URL, or a cluster has no node.
     pub fn build(self) -> Result<RedisRevocationStore, StoreError> {
+        let target = match &self.nodes {
+            Nodes::Single(url) => {
+                SyncTarget::Single(redis::Client::open(url.as_str()).map_err(StoreError::backend)?)
+            }
+            #[cfg(feature = "redis-cluster")]
+            Nodes::Cluster(nodes) => SyncTarget::Cluster(Box::new(self.cluster_client(nodes)?)),
+        };
         Ok(RedisRevocationStore {
-            client: redis::Client::open(self.url.as_str()).map_err(StoreError::backend)?,
+            target,
             prefix: self.prefix.into_bytes().into(),
             margin: self.margin,
             timeout: self.timeout,
@@ -133,8 +149,9 @@ impl RedisRevocationStoreBuilder {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Backend`] outside a tokio runtime, or when the URL is not a valid Redis
-    /// URL.
+    /// [`StoreError::Backend`] outside a tokio runtime, when a URL is not a valid Redis URL,
+    /// when a cluster has no node, or for a cluster builder when the feature
+    /// `redis-cluster-async` is off.
     #[cfg(feature = "redis-async")]
     pub fn build_async(self) -> Result<AsyncRedisRevocationStore, StoreError> {
         if tokio::runtime::Handle::try_current().is_err() {
@@ -142,23 +159,67 @@ impl RedisRevocationStoreBuilder {
                 "AsyncRedisRevocationStore must be built inside a tokio runtime",
             ));
         }
-        let client = redis::Client::open(self.url.as_str()).map_err(StoreError::backend)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(10))
-            .set_max_delay(Duration::from_millis(100));
+        let connection = match &self.nodes {
+            Nodes::Single(url) => {
+                let client = redis::Client::open(url.as_str()).map_err(StoreError::backend)?;
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(self.timeout))
+                    .set_response_timeout(Some(self.timeout))
+                    .set_number_of_retries(1)
+                    .set_min_delay(Duration::from_millis(10))
+                    .set_max_delay(Duration::from_millis(100));
+                AsyncConnection::Single(
+                    ConnectionManager::new_lazy_with_config(client, config)
+                        .map_err(StoreError::backend)?,
+                )
+            }
+            #[cfg(feature = "redis-cluster-async")]
+            Nodes::Cluster(nodes) => {
+                let config = ClusterConfig::new()
+                    .set_connection_timeout(self.timeout)
+                    .set_response_timeout(self.timeout);
+                AsyncConnection::Cluster(
+                    self.cluster_client(nodes)?
+                        .get_pending_async_connection_with_config(config),
+                )
+            }
+            // Features are additive: `redis-cluster` with `redis-async` builds, but only
+            // `redis-cluster-async` brings the async cluster client.
+            #[cfg(all(feature = "redis-cluster", not(feature = "redis-cluster-async")))]
+            Nodes::Cluster(_) => {
+                return Err(StoreError::backend(
+                    "an async store on a Redis Cluster needs the feature `redis-cluster-async`",
+                ));
+            }
+        };
         Ok(AsyncRedisRevocationStore {
-            connection: ConnectionManager::new_lazy_with_config(client, config)
-                .map_err(StoreError::backend)?,
+            connection,
             prefix: self.prefix.into_bytes().into(),
             margin: self.margin,
         })
     }
 }
 
-/// Revocation records on one Redis server, for synchronous callers: every server sharing
+#[cfg(feature = "redis-cluster")]
+impl RedisRevocationStoreBuilder {
+    fn cluster_client(&self, nodes: &[String]) -> Result<ClusterClient, StoreError> {
+        if nodes.is_empty() {
+            return Err(StoreError::backend(
+                "a Redis Cluster needs at least one node URL",
+            ));
+        }
+        ClusterClientBuilder::new(nodes.iter().map(String::as_str))
+            .connection_timeout(self.timeout)
+            .response_timeout(self.timeout)
+            .retries(2)
+            .min_retry_wait(10)
+            .max_retry_wait(100)
+            .build()
+            .map_err(StoreError::backend)
+    }
+}
+
+/// Revocation records on Redis, for synchronous callers: every server sharing
 /// the Redis sees every revocation.
 ///
 /// A revocation is one atomic command (a short `EVAL` script on one key) that keeps the
@@ -172,7 +233,9 @@ impl RedisRevocationStoreBuilder {
 ///
 /// Configure Redis as for the replay store: `maxmemory-policy noeviction` (an evicted record
 /// would un-revoke tokens), and persistence (`appendonly yes`) so that a restart does not
-/// forget revocations. Redis 7.0 or later. Redis Cluster is not supported by this store.
+/// forget revocations. Redis 7.0 or later. On a Redis Cluster
+/// ([`cluster_builder`](RedisRevocationStore::cluster_builder), feature `redis-cluster`) each
+/// record is one key, so the script runs on the node that owns it.
 ///
 /// # Examples
 ///
@@ -188,12 +251,34 @@ impl RedisRevocationStoreBuilder {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct RedisRevocationStore {
-    client: redis::Client,
+    target: SyncTarget,
     prefix: Box<[u8]>,
     margin: Duration,
     timeout: Duration,
     max_idle: usize,
-    idle: Mutex<Vec<redis::Connection>>,
+    idle: Mutex<Vec<SyncConnection>>,
+}
+
+enum SyncTarget {
+    Single(redis::Client),
+    #[cfg(feature = "redis-cluster")]
+    Cluster(Box<ClusterClient>),
+}
+
+enum SyncConnection {
+    Single(redis::Connection),
+    #[cfg(feature = "redis-cluster")]
+    Cluster(Box<redis::cluster::ClusterConnection>),
+}
+
+impl SyncConnection {
+    fn as_dyn(&mut self) -> &mut dyn ConnectionLike {
+        match self {
+            SyncConnection::Single(connection) => connection,
+            #[cfg(feature = "redis-cluster")]
+            SyncConnection::Cluster(connection) => &mut **connection,
+        }
+    }
 }
 
 impl RedisRevocationStore {
@@ -209,8 +294,23 @@ impl RedisRevocationStore {
     /// A builder for a store on the Redis server at `url` (`redis://host:port/db`; a
     /// password goes in the URL).
     pub fn builder(url: impl Into<String>) -> RedisRevocationStoreBuilder {
+        Self::builder_for(Nodes::Single(url.into()))
+    }
+
+    /// A builder for a store on a Redis Cluster (feature `redis-cluster`), reached through any
+    /// of `nodes` (the others are discovered); `MOVED` and `ASK` redirections are followed.
+    #[cfg(feature = "redis-cluster")]
+    pub fn cluster_builder<I, S>(nodes: I) -> RedisRevocationStoreBuilder
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self::builder_for(Nodes::Cluster(nodes.into_iter().map(Into::into).collect()))
+    }
+
+    fn builder_for(nodes: Nodes) -> RedisRevocationStoreBuilder {
         RedisRevocationStoreBuilder {
-            url: url.into(),
+            nodes,
             prefix: DEFAULT_REVOCATION_KEY_PREFIX.to_owned(),
             margin: DEFAULT_RETENTION_MARGIN,
             timeout: DEFAULT_TIMEOUT,
@@ -234,7 +334,7 @@ impl RedisRevocationStore {
             Some(connection) => connection,
             None => self.connect()?,
         };
-        match command.query::<Value>(&mut connection) {
+        match command.query::<Value>(connection.as_dyn()) {
             Ok(value) => {
                 self.release(connection);
                 Ok(value)
@@ -244,7 +344,7 @@ impl RedisRevocationStore {
                 // is idempotent, so it is simply sent again.
                 self.idle().clear();
                 let mut fresh = self.connect()?;
-                let value = command.query::<Value>(&mut fresh).map_err(sent_error)?;
+                let value = command.query::<Value>(fresh.as_dyn()).map_err(sent_error)?;
                 self.release(fresh);
                 Ok(value)
             }
@@ -252,28 +352,44 @@ impl RedisRevocationStore {
         }
     }
 
-    fn connect(&self) -> Result<redis::Connection, StoreError> {
-        let connection = self
-            .client
-            .get_connection_with_timeout(self.timeout)
-            .map_err(StoreError::backend)?;
-        connection
-            .set_read_timeout(Some(self.timeout))
-            .map_err(StoreError::backend)?;
-        connection
-            .set_write_timeout(Some(self.timeout))
-            .map_err(StoreError::backend)?;
-        Ok(connection)
+    fn connect(&self) -> Result<SyncConnection, StoreError> {
+        match &self.target {
+            SyncTarget::Single(client) => {
+                let connection = client
+                    .get_connection_with_timeout(self.timeout)
+                    .map_err(StoreError::backend)?;
+                connection
+                    .set_read_timeout(Some(self.timeout))
+                    .map_err(StoreError::backend)?;
+                connection
+                    .set_write_timeout(Some(self.timeout))
+                    .map_err(StoreError::backend)?;
+                Ok(SyncConnection::Single(connection))
+            }
+            #[cfg(feature = "redis-cluster")]
+            SyncTarget::Cluster(client) => {
+                let config = ClusterConfig::new()
+                    .set_connection_timeout(self.timeout)
+                    .set_response_timeout(self.timeout);
+                let connection = client
+                    .get_connection_with_config(config)
+                    .map_err(StoreError::backend)?;
+                connection
+                    .set_write_timeout(Some(self.timeout))
+                    .map_err(StoreError::backend)?;
+                Ok(SyncConnection::Cluster(Box::new(connection)))
+            }
+        }
     }
 
-    fn release(&self, connection: redis::Connection) {
+    fn release(&self, connection: SyncConnection) {
         let mut idle = self.idle();
         if idle.len() < self.max_idle {
             idle.push(connection);
         }
     }
 
-    fn idle(&self) -> MutexGuard<'_, Vec<redis::Connection>> {
+    fn idle(&self) -> MutexGuard<'_, Vec<SyncConnection>> {
         // The pool holds only whole connections: a poisoned lock leaves nothing half-done.
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -313,9 +429,29 @@ impl fmt::Debug for RedisRevocationStore {
 #[cfg(feature = "redis-async")]
 #[derive(Clone)]
 pub struct AsyncRedisRevocationStore {
-    connection: ConnectionManager,
+    connection: AsyncConnection,
     prefix: std::sync::Arc<[u8]>,
     margin: Duration,
+}
+
+#[cfg(feature = "redis-async")]
+#[derive(Clone)]
+enum AsyncConnection {
+    Single(ConnectionManager),
+    #[cfg(feature = "redis-cluster-async")]
+    Cluster(redis::cluster_async::ClusterConnection),
+}
+
+#[cfg(feature = "redis-async")]
+impl AsyncConnection {
+    async fn run(mut self, command: Cmd) -> Result<Value, StoreError> {
+        let result = match &mut self {
+            AsyncConnection::Single(connection) => command.query_async::<Value>(connection).await,
+            #[cfg(feature = "redis-cluster-async")]
+            AsyncConnection::Cluster(connection) => command.query_async::<Value>(connection).await,
+        };
+        result.map_err(sent_error)
+    }
 }
 
 #[cfg(feature = "redis-async")]
@@ -336,12 +472,11 @@ impl AsyncRedisRevocationStore {
     ///
     /// A [`StoreError`] when it does not.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut connection = self.connection.clone();
-        redis::cmd("PING")
-            .query_async::<Value>(&mut connection)
+        self.connection
+            .clone()
+            .run(redis::cmd("PING"))
             .await
             .map(drop)
-            .map_err(sent_error)
     }
 }
 
@@ -354,14 +489,8 @@ impl AsyncRevocationStore for AsyncRedisRevocationStore {
         retention: Retention,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         let command = revoke_command(&self.prefix, target, before, retention, self.margin);
-        let mut connection = self.connection.clone();
-        async move {
-            let reply = command
-                .query_async::<Value>(&mut connection)
-                .await
-                .map_err(sent_error)?;
-            revoked(&reply)
-        }
+        let connection = self.connection.clone();
+        async move { revoked(&connection.run(command).await?) }
     }
 
     fn revoked_before(
@@ -369,14 +498,8 @@ impl AsyncRevocationStore for AsyncRedisRevocationStore {
         target: Revocable<'_>,
     ) -> impl Future<Output = Result<Option<NumericDate>, StoreError>> + Send {
         let command = lookup_command(&self.prefix, target);
-        let mut connection = self.connection.clone();
-        async move {
-            let reply = command
-                .query_async::<Value>(&mut connection)
-                .await
-                .map_err(sent_error)?;
-            instant(reply)
-        }
+        let connection = self.connection.clone();
+        async move { instant(connection.run(command).await?) }
     }
 }
 
@@ -569,6 +692,24 @@ mod tests {
         }
         revoked(&Value::Int(1)).unwrap();
         assert!(revoked(&Value::Okay).is_err());
+    }
+
+    #[test]
+    fn invalid_configurations_are_errors() {
+        assert!(RedisRevocationStore::open("not a url").is_err());
+        #[cfg(feature = "redis-cluster")]
+        assert!(
+            RedisRevocationStore::cluster_builder(Vec::<String>::new())
+                .build()
+                .is_err()
+        );
+        // Outside a tokio runtime the async store refuses to be built (no panic).
+        #[cfg(feature = "redis-async")]
+        assert!(
+            RedisRevocationStore::builder("redis://127.0.0.1/")
+                .build_async()
+                .is_err()
+        );
     }
 
     #[test]
