@@ -351,3 +351,35 @@ fn reuse_of_a_large_refresh_token_under_a_raised_limit_revokes_its_family() {
         Err(Error::Revoked)
     ));
 }
+
+/// The async check holds the subject, not the claims: its future is `Send` for a claims type
+/// that is not `Sync`, as a verifier needs for any extracted type.
+#[tokio::test]
+async fn the_async_check_is_send_for_claims_that_are_not_sync() {
+    #[derive(Claims)]
+    struct WithCell {
+        sub: String,
+        iat: NumericDate,
+        exp: NumericDate,
+        seen: std::cell::Cell<u32>,
+    }
+    let revocations = SharedRevocationStore::new(MemoryRevocationStore::new());
+    let sessions = Sessions::new(REFRESH_LIFETIME);
+    let iat = NumericDate::from_secs(START);
+    let claims = WithCell {
+        sub: "ada".into(),
+        iat,
+        exp: iat + Duration::from_secs(60),
+        seen: std::cell::Cell::new(0),
+    };
+    send(sessions.check_not_revoked_async(&claims, &revocations))
+        .await
+        .unwrap();
+    sessions
+        .revoke_subject_before_async(&revocations, "ada", iat + Duration::from_secs(1))
+        .await
+        .unwrap();
+    let result = send(sessions.check_not_revoked_async(&claims, &revocations)).await;
+    assert!(matches!(result, Err(Error::Revoked)), "{result:?}");
+    claims.seen.set(1);
+}

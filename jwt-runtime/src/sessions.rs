@@ -614,20 +614,30 @@ impl<K: Clock> Sessions<K> {
 
     /// [`check_not_revoked`](Sessions::check_not_revoked) for async callers.
     ///
+    /// The future holds the subject, not the claims, so it is `Send` whatever the claims
+    /// type (no `Sync` bound): a verifier can await it right after decoding.
+    ///
     /// # Errors
     ///
     /// As [`check_not_revoked`](Sessions::check_not_revoked).
-    pub async fn check_not_revoked_async<C: Claims + Sync, S: AsyncRevocationStore + ?Sized>(
+    pub fn check_not_revoked_async<'a, C, S>(
         &self,
-        claims: &C,
-        store: &S,
-    ) -> Result<(), Error> {
-        let (subject, issued_at) = self.revocable(claims)?;
-        let cutoff = store
-            .revoked_before(Revocable::Subject(subject))
-            .await
-            .map_err(unavailable)?;
-        not_revoked(issued_at, cutoff)
+        claims: &'a C,
+        store: &'a S,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
+    where
+        C: Claims,
+        S: AsyncRevocationStore + Sync + ?Sized,
+    {
+        let revocable = self.revocable(claims);
+        async move {
+            let (subject, issued_at) = revocable?;
+            let cutoff = store
+                .revoked_before(Revocable::Subject(subject))
+                .await
+                .map_err(unavailable)?;
+            not_revoked(issued_at, cutoff)
+        }
     }
 
     /// Refuses a token of a revoked refresh family (e.g. an access token that carries its
@@ -753,7 +763,7 @@ impl<K: Clock> Sessions<K> {
         C: RefreshClaims + Sync,
         Ks: VerifyingKeys<C::Algorithm> + ?Sized,
         R: AsyncReplayStore,
-        S: AsyncRevocationStore + ?Sized,
+        S: AsyncRevocationStore + Sync + ?Sized,
     {
         match self
             .validation
