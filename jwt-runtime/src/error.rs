@@ -136,6 +136,15 @@ pub enum Error {
     /// A remote key set has no usable keys (never fetched, or stale past its limit while
     /// fetches fail); the token is rejected (fail closed).
     KeysUnavailable(Arc<dyn std::error::Error + Send + Sync>),
+    /// The token was revoked: its subject's tokens issued before an instant were revoked
+    /// (logout everywhere, a password change, a locked account), or it belongs to a refresh
+    /// family that was revoked. See [`sessions`](crate::sessions).
+    Revoked,
+    /// A refresh token was presented a second time: someone holds a copy. Its whole family
+    /// (every refresh token descended from the same login) is now revoked, so the next
+    /// refresh with any of them is [`Error::Revoked`] (RFC 9700 §4.14.2). See
+    /// [`Sessions::rotate`](crate::sessions::Sessions::rotate).
+    RefreshReuse,
 }
 
 /// The part of a token an [`Error`] is about.
@@ -184,7 +193,7 @@ impl Error {
 
     /// True when the token was authentic (its signature verified) but its claims failed
     /// validation: expired, not yet valid, wrong issuer or audience, missing or mistyped
-    /// claim, or replayed.
+    /// claim, replayed, revoked, or a reused refresh token.
     #[must_use]
     pub fn is_claims_error(&self) -> bool {
         matches!(
@@ -200,6 +209,8 @@ impl Error {
                 | Error::ClaimType { .. }
                 | Error::InvalidClaim { .. }
                 | Error::Replayed
+                | Error::Revoked
+                | Error::RefreshReuse
         )
     }
 }
@@ -264,6 +275,10 @@ impl fmt::Display for Error {
             Error::KeysUnavailable(source) => {
                 write!(f, "no usable verification keys, token rejected: {source}")
             }
+            Error::Revoked => f.write_str("token was revoked"),
+            Error::RefreshReuse => f.write_str(
+                "refresh token was already used; its family of refresh tokens is revoked",
+            ),
         }
     }
 }

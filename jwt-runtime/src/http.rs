@@ -35,7 +35,7 @@
 //! | a well-formed header of another scheme (`Basic …`) | 401 | none | `Bearer realm="…"` only (RFC 6750 §3.1: an unsupported method is "no authentication information") |
 //! | a malformed header: not `Bearer` + exactly one space + a b64token, a bare `Bearer`, whitespace around or inside, bytes outside the syntax | 400 | `invalid_request` | with `error_description` |
 //! | several `Authorization` headers | 400 | `invalid_request` | with `error_description` |
-//! | every token [`Error`]: too large, JWE, malformed, duplicate member, algorithm, `crit`, `typ`, unknown `kid`, signature, expired, not yet valid, `iat` in the future or outside its window, issuer, audience, subject, missing / mistyped / invalid claim, replayed `jti` | 401 | `invalid_token` | with `error_description` |
+//! | every token [`Error`]: too large, JWE, malformed, duplicate member, algorithm, `crit`, `typ`, unknown `kid`, signature, expired, not yet valid, `iat` in the future or outside its window, issuer, audience, subject, missing / mistyped / invalid claim, replayed `jti`, revoked, reused refresh token | 401 | `invalid_token` | with `error_description` |
 //! | the application refuses an authentic token for lack of privileges ([`Rejection::insufficient_scope`]) | 403 | `insufficient_scope` | with `error_description` and, if set, `scope` |
 //! | [`Error::StoreUnavailable`]: the replay store could not be asked, or [`Error::KeysUnavailable`]: a remote key set has no usable keys (the token is still refused: fail closed) | 503 | none | none: the token may be fine, the client should retry rather than re-authenticate |
 //! | [`Error::ReplayUnconfirmed`]: the replay store was asked but never answered, so the token may have been consumed | 503 | none | none: the description says a retry may be refused as used, and then a new token is needed |
@@ -617,6 +617,10 @@ impl From<&Error> for Rejection {
                 "the token could not be checked and may have been used up; if a retry is refused, request a new token",
             ),
             Error::Encode(_) => Rejection::server(500, "internal error"),
+            Error::Revoked => Rejection::token("the token has been revoked"),
+            Error::RefreshReuse => {
+                Rejection::token("the refresh token was already used; sign in again")
+            }
         }
     }
 }

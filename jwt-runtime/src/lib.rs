@@ -82,6 +82,7 @@ pub mod replay;
 mod validation;
 mod claims;
 mod pipeline;
+pub mod sessions;
 pub mod dangerous;
 pub mod http;
 #[cfg(all(
