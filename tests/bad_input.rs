@@ -247,9 +247,10 @@ fn payload_errors_after_a_valid_signature() {
     assert!(malformed(Segment::Payload, Malformed::Json)(&payload(
         b"{\"sub\":"
     )));
-    assert!(malformed(Segment::Payload, Malformed::Json)(&payload(
-        b"{\"sub\":\"\xff\"}"
-    )));
+    // Invalid UTF-8 has its own reason (it was reported as `Json` before).
+    assert!(malformed(Segment::Payload, Malformed::InvalidUnicode)(
+        &payload(b"{\"sub\":\"\xff\"}")
+    ));
     assert!(malformed(Segment::Payload, Malformed::Json)(&payload(
         b"{\"sub\":'a'}"
     )));
@@ -267,8 +268,9 @@ fn payload_errors_after_a_valid_signature() {
     ));
     let nested = format!("{{\"x\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
     let deep = payload(nested.as_bytes());
+    // Nesting past the limit has its own reason (it was reported as `Json` before).
     assert!(
-        malformed(Segment::Payload, Malformed::Json)(&deep),
+        malformed(Segment::Payload, Malformed::TooDeep)(&deep),
         "{deep:?}"
     );
     for duplicated in [
@@ -314,7 +316,7 @@ fn payload_errors_after_a_valid_signature() {
     let deep_unknown = format!("{{\"x\":{}{}}}", "[".repeat(100), "]".repeat(100));
     assert!(payload(deep_unknown.as_bytes()).is_ok());
     let too_deep_unknown = format!("{{\"x\":{}{}}}", "[".repeat(200), "]".repeat(200));
-    assert!(malformed(Segment::Payload, Malformed::Json)(&payload(
+    assert!(malformed(Segment::Payload, Malformed::TooDeep)(&payload(
         too_deep_unknown.as_bytes()
     )));
     let deep_header = format!(
@@ -322,7 +324,7 @@ fn payload_errors_after_a_valid_signature() {
         "{\"a\":".repeat(200),
         "}".repeat(200)
     );
-    assert!(malformed(Segment::Header, Malformed::Json)(&decode(
+    assert!(malformed(Segment::Header, Malformed::TooDeep)(&decode(
         &signed(deep_header.as_bytes(), b"{}")
     )));
 }

@@ -153,8 +153,16 @@ pub enum Malformed {
     SegmentCount,
     /// Not strict base64url.
     Base64,
-    /// Not valid JSON (syntax, UTF-8, nesting deeper than 128 levels, trailing data).
+    /// Not valid JSON: syntax, trailing data.
     Json,
+    /// A JSON number beyond the range of `f64` (`1e400`), anywhere outside a claim whose
+    /// type would report it as [`Error::ClaimType`].
+    NumberOutOfRange,
+    /// JSON nested deeper than 128 levels.
+    TooDeep,
+    /// A JSON string that is not Unicode: invalid or overlong UTF-8, or a `\u` escape of a
+    /// lone surrogate.
+    InvalidUnicode,
     /// Valid JSON, but not an object.
     NotAnObject,
     /// A header parameter has the wrong type (e.g. `kid` that is not a string).
@@ -275,6 +283,11 @@ impl fmt::Display for Malformed {
             Malformed::Base64 => f.write_str("not strict base64url"),
             Malformed::Json => f.write_str("not valid JSON"),
             Malformed::NotAnObject => f.write_str("not a JSON object"),
+            Malformed::NumberOutOfRange => f.write_str("a JSON number is beyond the range of f64"),
+            Malformed::TooDeep => f.write_str("JSON nested deeper than 128 levels"),
+            Malformed::InvalidUnicode => {
+                f.write_str("a JSON string is not Unicode (invalid UTF-8 or a lone surrogate)")
+            }
             Malformed::HeaderParameter(name) => {
                 write!(f, "header parameter `{name}` has the wrong type")
             }

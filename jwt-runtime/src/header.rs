@@ -165,13 +165,13 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
                     if slot.is_some() {
                         return Err(self.duplicate(&key));
                     }
-                    *slot = Some(map.next_value_seed(StringOrOther)?);
+                    *slot = Some(map.next_value_seed(StringOrOther(&mut *self.recorded))?);
                 }
                 "kid" => {
                     if header.kid.is_some() {
                         return Err(self.duplicate(&key));
                     }
-                    match map.next_value_seed(StringOrOther)? {
+                    match map.next_value_seed(StringOrOther(&mut *self.recorded))? {
                         Ok(kid) => header.kid = Some(kid),
                         Err(()) => {
                             return Err(self.fail(Error::Malformed {
@@ -189,13 +189,19 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
                         return Err(self.duplicate(&key));
                     }
                     header.crit = true;
-                    map.next_value_seed(StrictValue::skip(Segment::Header))?;
+                    map.next_value_seed(StrictValue {
+                        segment: Segment::Header,
+                        recorded: &mut *self.recorded,
+                    })?;
                 }
                 _ => {
                     if let Err(error) = others.insert(key, Segment::Header) {
                         return Err(self.fail(error));
                     }
-                    map.next_value_seed(StrictValue::skip(Segment::Header))?;
+                    map.next_value_seed(StrictValue {
+                        segment: Segment::Header,
+                        recorded: &mut *self.recorded,
+                    })?;
                 }
             }
         }
@@ -203,10 +209,11 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
     }
 }
 
-/// Reads any JSON value: a string as `Ok`, anything else (walked strictly) as `Err(())`.
-struct StringOrOther;
+/// Reads any JSON value: a string as `Ok`, anything else (walked strictly, a duplicate
+/// recorded in the given slot) as `Err(())`.
+struct StringOrOther<'r>(&'r mut Option<Error>);
 
-impl<'de> DeserializeSeed<'de> for StringOrOther {
+impl<'de> DeserializeSeed<'de> for StringOrOther<'_> {
     type Value = Result<Cow<'de, str>, ()>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -214,7 +221,7 @@ impl<'de> DeserializeSeed<'de> for StringOrOther {
     }
 }
 
-impl<'de> Visitor<'de> for StringOrOther {
+impl<'de> Visitor<'de> for StringOrOther<'_> {
     type Value = Result<Cow<'de, str>, ()>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -250,13 +257,22 @@ impl<'de> Visitor<'de> for StringOrOther {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        StrictValue::skip(Segment::Header).visit_seq(seq)?;
+        self.strict().visit_seq(seq)?;
         Ok(Err(()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        StrictValue::skip(Segment::Header).visit_map(map)?;
+        self.strict().visit_map(map)?;
         Ok(Err(()))
+    }
+}
+
+impl<'r> StringOrOther<'r> {
+    fn strict(self) -> StrictValue<'r> {
+        StrictValue {
+            segment: Segment::Header,
+            recorded: self.0,
+        }
     }
 }
 

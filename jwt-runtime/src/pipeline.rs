@@ -179,13 +179,28 @@ pub(crate) fn decode_segment<R>(
 /// Step 5: the payload JSON, decoded into the claims type. Runs only after the signature
 /// verified. Returns the claims and the decode state that holds the registered claims the
 /// type has no field for.
+///
+/// The decode itself checks every byte it reads strictly, members without a field included.
+/// When a custom claim's type may have skipped bytes (a struct, a map, `serde_json::Value`),
+/// the whole payload is walked strictly once more: a fault there is refused even when the
+/// decode succeeded, and reported rather than the decode's own error unless that one is about
+/// a claim (a duplicate member is reported in any case, as the cause).
 pub(crate) fn decode_payload<'b, C: DecodeClaims<'b>>(
     json: &'b [u8],
 ) -> Result<(C, DecodeState<'b>), Error> {
-    json::check_nested_duplicates(json)?;
     let mut state = DecodeState::default();
-    let claims = C::__decode_payload(json, &mut state)?;
-    Ok((claims, state))
+    let decoded = C::__decode_payload(json, &mut state);
+    if !state.needs_strict_check() {
+        return decoded.map(|claims| (claims, state));
+    }
+    match (decoded, json::check_strict(json)) {
+        (Ok(claims), Ok(())) => Ok((claims, state)),
+        // The walk meets faults in document order and with strict eyes; the decode's own
+        // error is kept when it is about a claim.
+        (Ok(_) | Err(Error::Malformed { .. }), Err(fault))
+        | (_, Err(fault @ Error::DuplicateMember { .. })) => Err(fault),
+        (Err(error), _) => Err(error),
+    }
 }
 
 /// The registered claims of decoded claims, completed from the decode state.
