@@ -51,7 +51,9 @@ pub enum Error {
     /// The header has a `crit` member: no JWS extension is implemented, so any `crit`
     /// (even an empty list) is refused (RFC 7515 §4.1.11).
     Crit,
-    /// The header's `typ` is not `JWT`, a `+jwt` media type, or the type the claims declare.
+    /// The header's `typ` is not the one the claims type declares, or, for a type that
+    /// declares none, neither absent nor `JWT`. A token of another kind (`at+jwt`,
+    /// `refresh+jwt`) passes only a type that declares that `typ`; the message says which.
     TokenType {
         /// What the claims type accepts, e.g. `"JWT"`.
         expected: &'static str,
@@ -216,7 +218,11 @@ impl fmt::Display for Error {
             },
             Error::Crit => f.write_str("header has `crit`; no JWS extension is supported"),
             Error::TokenType { expected, found } => match found {
-                Some(found) => write!(f, "token type {found:?} is not {expected}"),
+                Some(found) => write!(
+                    f,
+                    "token type {found:?} is not {expected}; a claims type for such tokens \
+                     declares #[claims(typ = {found:?})]"
+                ),
                 None => write!(f, "header `typ` is not a string; expected {expected}"),
             },
             Error::UnknownKeyId { kid } => match kid {

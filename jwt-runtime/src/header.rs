@@ -320,30 +320,27 @@ impl Header {
     }
 }
 
-/// Does the header `typ` pass? With a declared type it must match it (ASCII
-/// case-insensitively, with or without the `application/` prefix); without one it may be
-/// absent, `JWT`, or any `+jwt` media type (RFC 8725 §3.11).
+/// Does the header `typ` pass? With a declared type it must be exactly that one; without
+/// one it may be absent or `JWT`. Compared ASCII case-insensitively, with or without the
+/// `application/` prefix (RFC 7515 §4.1.9). No other `+jwt` type passes a type that did not
+/// declare it: tokens of distinct kinds (`at+jwt`, `refresh+jwt`) never cross (RFC 8725
+/// §3.11).
 pub(crate) fn typ_accepted(typ: Option<&str>, declared: Option<&str>) -> bool {
-    // Compared in place: no lowercased copies (this runs for every token).
-    fn strip(value: &str) -> &str {
-        const PREFIX: &str = "application/";
-        match value.get(..PREFIX.len()) {
-            Some(prefix) if prefix.eq_ignore_ascii_case(PREFIX) => &value[PREFIX.len()..],
-            _ => value,
-        }
-    }
     match (typ, declared) {
         (None, None) => true,
         (None, Some(_)) => false,
-        (Some(typ), Some(declared)) => strip(typ).eq_ignore_ascii_case(strip(declared)),
-        (Some(typ), None) => {
-            let typ = strip(typ);
-            typ.eq_ignore_ascii_case("jwt")
-                || (typ.len() > 4
-                    && typ
-                        .get(typ.len() - 4..)
-                        .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+jwt")))
-        }
+        (Some(typ), declared) => strip_application(typ)
+            .eq_ignore_ascii_case(strip_application(declared.unwrap_or("JWT"))),
+    }
+}
+
+/// `value` without a leading `application/` (any case). Compared in place: no lowercased
+/// copies (this runs for every token).
+fn strip_application(value: &str) -> &str {
+    const PREFIX: &str = "application/";
+    match value.get(..PREFIX.len()) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(PREFIX) => &value[PREFIX.len()..],
+        _ => value,
     }
 }
 
@@ -382,9 +379,19 @@ mod tests {
         assert!(typ_accepted(Some("JWT"), None));
         assert!(typ_accepted(Some("jwt"), None));
         assert!(typ_accepted(Some("application/jwt"), None));
-        assert!(typ_accepted(Some("at+jwt"), None));
-        assert!(typ_accepted(Some("at+JWT"), None));
+        assert!(typ_accepted(Some("Application/JWT"), None));
+        // Another kind's media type is not a plain JWT (it was accepted before).
+        assert!(!typ_accepted(Some("at+jwt"), None));
+        assert!(!typ_accepted(Some("refresh+JWT"), None));
+        assert!(!typ_accepted(Some("application/at+jwt"), None));
         assert!(!typ_accepted(Some("+jwt"), None));
+        // Only `application/` is optional, not any prefix of its length.
+        assert!(!typ_accepted(Some("xxxxxxxxxxx/jwt"), None));
+        assert!(!typ_accepted(Some("applicationXjwt"), None));
+        assert!(!typ_accepted(Some("application/"), None));
+        assert!(!typ_accepted(Some("xxxxxxxxxxx/at+jwt"), Some("at+jwt")));
+        assert!(!typ_accepted(Some("JWT"), Some("application/at+jwt")));
+        assert!(typ_accepted(Some("at+jwt"), Some("application/at+jwt")));
         assert!(!typ_accepted(Some("JOSE"), None));
         assert!(!typ_accepted(Some("JWT "), None));
         assert!(typ_accepted(Some("at+jwt"), Some("at+jwt")));

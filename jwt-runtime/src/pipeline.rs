@@ -37,7 +37,7 @@ where
     let key = verify_header(&parts, keys, header_rules::<C>())?;
     verify_signature(key, &parts)?;
     payload.decode_then(parts.payload, |registered| {
-        validation.check_claims(&C::__SCHEMA, registered, validation.now())
+        validation.check_claims::<C>(registered, validation.now())
     })
 }
 
@@ -115,32 +115,56 @@ pub(crate) fn verify_header<'k, A: Algorithm, Ks: VerifyingKeys<A> + ?Sized>(
 const STACK_SIGNATURE_LEN: usize = 64;
 
 /// Step 4: the signature over `header.payload`. The payload is still untouched.
+///
+/// The signature segment must be strict base64url before anything is compared: trailing
+/// whitespace or junk outside the alphabet, a space after the dot, padding, an impossible
+/// length are [`Malformed`], not a bad signature. Base64url text of another length than the
+/// algorithm's is a signature of something else ([`Error::Signature`], as is one that does not
+/// verify), unless the payload segment is not even base64url text (a space after the first
+/// dot): those are looked at only on the failure paths, so a valid token pays nothing.
 pub(crate) fn verify_signature<V: SignatureVerifier + ?Sized>(
     key: &V,
     parts: &Parts<'_>,
 ) -> Result<(), Error> {
     let signature_len = key.signature_len();
-    // The signature length is public and fixed: a wrong one never reaches the verification.
-    if parts.signature.len() != base64url::encoded_len(signature_len) {
-        return Err(Error::Signature);
-    }
-    let malformed = |_| Error::Malformed {
-        segment: Segment::Signature,
+    let malformed = |segment| Error::Malformed {
+        segment,
         reason: Malformed::Base64,
     };
+    // The signature length is public and fixed: a wrong one never reaches the verification.
+    if parts.signature.len() != base64url::encoded_len(signature_len) {
+        return Err(if is_base64url_text(parts.signature) {
+            Error::Signature
+        } else {
+            malformed(Segment::Signature)
+        });
+    }
     let mut stack = [0_u8; STACK_SIGNATURE_LEN];
     let verified = if signature_len <= STACK_SIGNATURE_LEN {
         let len = base64url::decode_to_slice(parts.signature.as_bytes(), &mut stack)
-            .map_err(malformed)?;
+            .map_err(|_| malformed(Segment::Signature))?;
         key.verify_signature(parts.signed.as_bytes(), &stack[..len])
     } else {
-        let signature = base64url::decode(parts.signature.as_bytes()).map_err(malformed)?;
+        let signature = base64url::decode(parts.signature.as_bytes())
+            .map_err(|_| malformed(Segment::Signature))?;
         key.verify_signature(parts.signed.as_bytes(), &signature)
     };
     if !verified {
+        if !is_base64url_text(parts.payload) {
+            return Err(malformed(Segment::Payload));
+        }
         return Err(Error::Signature);
     }
     Ok(())
+}
+
+/// Could `segment` be base64url at all: URL alphabet only, a possible length? (Trailing bits
+/// are left to the decoder.)
+fn is_base64url_text(segment: &str) -> bool {
+    base64url::decoded_len(segment.len()).is_some()
+        && segment
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
 }
 
 /// Headers and payloads up to this many decoded bytes are decoded on the stack.
