@@ -286,6 +286,18 @@ fn kinds_run_time_audience_replaces_only_for_its_type() {
             .decode::<RefreshByAudience, _>(&refresh_by_audience(), &key())
             .is_ok()
     );
+    // Another type keeps its declaration (an untyped run-time audience replaced every
+    // type's before).
+    let staging = self::validation().audience_for::<ApiSession>(["api.staging"]);
+    assert!(
+        staging
+            .decode::<RefreshByAudience, _>(&refresh_by_audience(), &key())
+            .is_ok()
+    );
+    assert!(matches!(
+        staging.decode::<ApiSession, _>(&api_session(), &key()),
+        Err(Error::Audience)
+    ));
     // The untyped setting narrows: both the declaration and it must hold.
     let narrowed = self::validation().audience(["other"]);
     assert!(matches!(
@@ -313,6 +325,16 @@ fn kinds_run_time_audience_replaces_only_for_its_type() {
     assert!(replaced.decode::<Issued, _>(&other, &key()).is_ok());
     assert!(matches!(
         replaced.decode::<Issued, _>(&issued, &key()),
+        Err(Error::Issuer)
+    ));
+    #[derive(Claims, Debug)]
+    #[claims(iss = "https://auth.example.com")]
+    struct IssuedToo {
+        exp: NumericDate,
+    }
+    assert!(replaced.decode::<IssuedToo, _>(&issued, &key()).is_ok());
+    assert!(matches!(
+        replaced.decode::<IssuedToo, _>(&other, &key()),
         Err(Error::Issuer)
     ));
 }
