@@ -58,12 +58,25 @@ impl Serialize for Anything {
     }
 }
 
+/// Enums and newtypes, which the checker follows into their contents.
+#[derive(Deserialize, Serialize, Debug)]
+enum Shape {
+    Circle { r: u32 },
+    Boxed(Profile),
+    Pair(u32, Profile),
+}
+
+#[derive(Deserialize, Serialize, Debug)]
+struct Wrapped(Profile);
+
 #[derive(Claims, Debug)]
 struct Permissions {
     profile: Option<Profile>,
     perms: Option<HashMap<String, bool>>,
     anything: Option<Anything>,
     value: Option<serde_json::Value>,
+    shape: Option<Shape>,
+    wrapped: Option<Wrapped>,
 }
 
 fn decode(payload: &[u8]) -> Result<Permissions, Error> {
@@ -128,6 +141,11 @@ const PLACES: &[&str] = &[
     // A type that skips whatever it is given, at the top of its member and nested.
     r#"{"anything":{}}"#,
     r#"{"anything":[0,{"x":{}}]}"#,
+    // Inside enum variants and newtypes.
+    r#"{"shape":{"Circle":{"r":1,"extra":{}}}}"#,
+    r#"{"shape":{"Boxed":{"name":"ada","extra":{}}}}"#,
+    r#"{"shape":{"Pair":[1,{"name":"ada","extra":{}}]}}"#,
+    r#"{"wrapped":{"name":"ada","extra":{}}}"#,
     // Before a later duplicate: the fault must not end the check early and let it through.
     r#"{"profile":{"name":"ada","extra":{}},"perms":{"admin":false,"admin":true}}"#,
     r#"{"anything":{},"perms":{"admin":false,"admin":true}}"#,
@@ -165,6 +183,8 @@ fn strict_every_payload_byte_is_checked_duplicate_after_skipped_member() {
         r#"{"anything":{"a":1},"perms":{"admin":false,"admin":true}}"#,
         r#"{"profile":{"name":"ada","extra":{"k":1,"k":2}}}"#,
         r#"{"anything":[{"k":1,"k":2}]}"#,
+        r#"{"shape":{"Boxed":{"name":"ada","extra":{"k":1,"k":2}}}}"#,
+        r#"{"wrapped":{"name":"ada","x":[{"k":1,"k":2}]}}"#,
     ] {
         let error = decode(payload.as_bytes()).unwrap_err();
         assert!(

@@ -6,7 +6,10 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
-use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess,
+    VariantAccess, Visitor,
+};
 
 use crate::error::{Error, Malformed, Segment, excerpt};
 
@@ -250,9 +253,11 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
 /// ([`check_strict`]).
 ///
 /// Scalars read as such (`bool`, numbers, `char`, strings, `null`) are parsed strictly by
-/// serde_json; `Option` and sequences are followed into their contents. Anything else (a map,
-/// a struct, an enum, `deserialize_any`, serde's `IgnoredAny`, bytes) may skip members or
-/// read bytes without validating them, and is marked.
+/// serde_json; `Option`, sequences, newtypes and enums (their variant name, a newtype
+/// variant's value) are followed into their contents. Anything else (a map, a struct, a
+/// tuple, a struct or tuple variant, `deserialize_any`, serde's `IgnoredAny`, bytes,
+/// serde_json's `RawValue`) may skip members or read bytes without validating them, and is
+/// marked.
 pub(crate) struct CheckedSeed<'f, S> {
     pub(crate) seed: S,
     pub(crate) unchecked: &'f mut bool,
@@ -336,9 +341,19 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, D> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        // Also serde_json's `RawValue`, which keeps its bytes unparsed.
-        *self.unchecked = true;
-        self.inner.deserialize_newtype_struct(name, visitor)
+        // serde's private names (`$...`) mark values a format treats specially, such as
+        // serde_json's `RawValue`, which keeps its bytes unparsed.
+        if name.starts_with('$') {
+            *self.unchecked = true;
+            return self.inner.deserialize_newtype_struct(name, visitor);
+        }
+        self.inner.deserialize_newtype_struct(
+            name,
+            CheckedVisitor {
+                inner: visitor,
+                unchecked: self.unchecked,
+            },
+        )
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -376,8 +391,14 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, D> {
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        *self.unchecked = true;
-        self.inner.deserialize_enum(name, variants, visitor)
+        self.inner.deserialize_enum(
+            name,
+            variants,
+            CheckedVisitor {
+                inner: visitor,
+                unchecked: self.unchecked,
+            },
+        )
     }
 
     fn is_human_readable(&self) -> bool {
@@ -385,9 +406,10 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, D> {
     }
 }
 
-/// The visitor of an `Option` or a sequence read through [`Checked`]: hands the contents on
-/// through [`Checked`] in turn. serde_json calls only `visit_none`, `visit_some` (options)
-/// and `visit_seq` (sequences) on it.
+/// The visitor of an `Option`, a sequence, a newtype or an enum read through [`Checked`]:
+/// hands the contents on through [`Checked`] in turn. serde_json calls only `visit_none`,
+/// `visit_some` (options), `visit_seq` (sequences), `visit_newtype_struct` and `visit_enum`
+/// on it; anything else is refused by the default methods, never accepted unchecked.
 struct CheckedVisitor<'f, V> {
     inner: V,
     unchecked: &'f mut bool,
@@ -420,6 +442,82 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for CheckedVisitor<'_, V> {
             inner: seq,
             unchecked: self.unchecked,
         })
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<V::Value, D::Error> {
+        self.inner.visit_newtype_struct(Checked {
+            inner: deserializer,
+            unchecked: self.unchecked,
+        })
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
+        self.inner.visit_enum(CheckedEnum {
+            inner: data,
+            unchecked: self.unchecked,
+        })
+    }
+}
+
+/// An enum read through [`Checked`]: the variant name is a string parsed strictly, a unit
+/// variant has nothing more, a newtype variant's value is read through [`Checked`]; tuple and
+/// struct variants are marked.
+struct CheckedEnum<'f, A> {
+    inner: A,
+    unchecked: &'f mut bool,
+}
+
+impl<'de, 'f, A: EnumAccess<'de>> EnumAccess<'de> for CheckedEnum<'f, A> {
+    type Error = A::Error;
+    type Variant = CheckedEnum<'f, A::Variant>;
+
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Self::Variant), A::Error> {
+        let (value, variant) = self.inner.variant_seed(CheckedSeed {
+            seed,
+            unchecked: &mut *self.unchecked,
+        })?;
+        Ok((
+            value,
+            CheckedEnum {
+                inner: variant,
+                unchecked: self.unchecked,
+            },
+        ))
+    }
+}
+
+impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for CheckedEnum<'_, A> {
+    type Error = A::Error;
+
+    fn unit_variant(self) -> Result<(), A::Error> {
+        self.inner.unit_variant()
+    }
+
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, A::Error> {
+        self.inner.newtype_variant_seed(CheckedSeed {
+            seed,
+            unchecked: self.unchecked,
+        })
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
+        *self.unchecked = true;
+        self.inner.tuple_variant(len, visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, A::Error> {
+        *self.unchecked = true;
+        self.inner.struct_variant(fields, visitor)
     }
 }
 
@@ -645,6 +743,60 @@ mod tests {
             );
         }
         assert!(check_strict(br#"{"a":{"x":"\ud83d\ude00","y":1e308}}"#).is_ok());
+    }
+
+    /// Reads `json` as `T` through [`CheckedSeed`]: did the type leave bytes unchecked?
+    fn marks<T: for<'de> Deserialize<'de>>(json: &str) -> bool {
+        let mut unchecked = false;
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        CheckedSeed {
+            seed: core::marker::PhantomData::<T>,
+            unchecked: &mut unchecked,
+        }
+        .deserialize(&mut deserializer)
+        .unwrap();
+        unchecked
+    }
+
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    enum Role {
+        Admin,
+        Named(String),
+        Pair(u8, u8),
+        Struct { x: u8 },
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Id(#[allow(dead_code)] String);
+
+    #[derive(serde::Deserialize)]
+    struct Point {
+        #[allow(dead_code)]
+        x: u8,
+    }
+
+    #[test]
+    fn the_checked_seed_marks_only_what_may_skip_bytes() {
+        // Parsed strictly by serde_json as they are read: no second walk (the common path).
+        assert!(!marks::<String>(r#""a""#));
+        assert!(!marks::<Option<String>>(r#""a""#));
+        assert!(!marks::<Option<String>>("null"));
+        assert!(!marks::<Vec<String>>(r#"["a","b"]"#));
+        assert!(!marks::<Vec<Option<u64>>>("[1,null]"));
+        assert!(!marks::<Role>(r#""Admin""#));
+        assert!(!marks::<Role>(r#"{"Named":"x"}"#));
+        assert!(!marks::<Id>(r#""x""#));
+        assert!(!marks::<Option<Id>>(r#""x""#));
+        // May skip or keep the last duplicate: the payload is walked again.
+        assert!(marks::<Point>(r#"{"x":1}"#));
+        assert!(marks::<Role>(r#"{"Struct":{"x":1}}"#));
+        assert!(marks::<Role>(r#"{"Pair":[1,2]}"#));
+        assert!(marks::<std::collections::HashMap<String, u8>>(r#"{"a":1}"#));
+        assert!(marks::<serde_json::Value>("1"));
+        assert!(marks::<de::IgnoredAny>("1"));
+        assert!(marks::<Vec<serde_json::Value>>("[1]"));
+        assert!(marks::<Option<Point>>(r#"{"x":1}"#));
     }
 
     #[test]
