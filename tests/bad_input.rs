@@ -442,3 +442,27 @@ fn signature_segment_junk_is_malformed_not_a_bad_signature() {
         );
     }
 }
+
+#[test]
+fn jti_length_boundary_256_accepted_257_refused() {
+    // Measured in bytes, not characters; a type without a `jti` field checks it all the same.
+    for (jti, accepted) in [
+        ("a".repeat(256), true),
+        ("a".repeat(257), false),
+        ("é".repeat(128), true),
+        (format!("{}a", "é".repeat(128)), false),
+    ] {
+        let payload = format!(r#"{{"jti":"{jti}"}}"#);
+        let result = decode(&signed(HEADER, payload.as_bytes()));
+        if accepted {
+            assert!(result.is_ok(), "{}: {result:?}", jti.len());
+        } else {
+            assert!(
+                matches!(result, Err(Error::InvalidClaim { claim: "jti", .. })),
+                "{}: {result:?}",
+                jti.len()
+            );
+        }
+    }
+    assert_eq!(jwt_runtime::MAX_JTI_LEN, 256);
+}
