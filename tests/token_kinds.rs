@@ -369,3 +369,41 @@ fn kinds_empty_run_time_audience_refuses_every_token() {
         Err(Error::MissingClaim { claim: "aud" })
     ));
 }
+
+#[test]
+fn kinds_peek_reads_the_header_typ() {
+    // A client telling kinds apart before it has the key reads `typ` from the header.
+    let refresh = Refresh {
+        sub: "ada".into(),
+        exp: exp(),
+    }
+    .encode(&key())
+    .unwrap();
+    let peeked = jwt_runtime::dangerous::peek::<Session>(&refresh).unwrap();
+    assert_eq!(peeked.header().typ(), Some("refresh+jwt"));
+    let session = Session {
+        sub: "ada".into(),
+        exp: exp(),
+    }
+    .encode(&key())
+    .unwrap();
+    let peeked = jwt_runtime::dangerous::peek::<Session>(&session).unwrap();
+    assert_eq!(peeked.header().typ(), Some("JWT"));
+}
+
+#[test]
+fn kinds_per_type_settings_show_in_debug() {
+    // A verifier's settings are logged at start-up: per-type ones name their type.
+    let validation = Validation::new()
+        .audience_for::<ApiSession>(["api.staging"])
+        .issuer_for::<Refresh>("https://auth.example.com");
+    let debug = format!("{validation:?}");
+    for expected in [
+        "ApiSession",
+        "api.staging",
+        "Refresh",
+        "https://auth.example.com",
+    ] {
+        assert!(debug.contains(expected), "{expected} in {debug}");
+    }
+}
