@@ -252,12 +252,12 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
 /// of its bytes unchecked, so that the payload is then walked strictly in full
 /// ([`check_strict`]).
 ///
-/// Scalars read as such (`bool`, numbers, `char`, strings, `null`) are parsed strictly by
-/// serde_json; `Option`, sequences, newtypes and enums (their variant name, a newtype
-/// variant's value) are followed into their contents. Anything else (a map, a struct, a
-/// tuple, a struct or tuple variant, `deserialize_any`, serde's `IgnoredAny`, bytes,
-/// serde_json's `RawValue`) may skip members or read bytes without validating them, and is
-/// marked.
+/// Scalars (`bool`, numbers, `char`, strings, `null`) are parsed strictly by serde_json;
+/// `Option`, sequences, newtypes, enums (their variant name, a newtype variant's value) and
+/// values read with `deserialize_any` (`serde_json::Value`) are followed into their contents.
+/// Anything else (an object, a map, a struct, a tuple, a struct or tuple variant, serde's
+/// `IgnoredAny`, bytes, serde_json's `RawValue`) may skip members, keep the last of two
+/// duplicates or read bytes without validating them, and is marked.
 pub(crate) struct CheckedSeed<'f, S> {
     pub(crate) seed: S,
     pub(crate) unchecked: &'f mut bool,
@@ -310,8 +310,16 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, D> {
     }
 
     marked! {
-        deserialize_any deserialize_bytes deserialize_byte_buf deserialize_map
-        deserialize_ignored_any
+        deserialize_bytes deserialize_byte_buf deserialize_map deserialize_ignored_any
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        // serde_json parses whatever comes strictly and hands it over: scalars as they are,
+        // arrays followed, objects marked (`serde_json::Value` keeps the last duplicate).
+        self.inner.deserialize_any(CheckedVisitor {
+            inner: visitor,
+            unchecked: self.unchecked,
+        })
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
@@ -406,10 +414,10 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, D> {
     }
 }
 
-/// The visitor of an `Option`, a sequence, a newtype or an enum read through [`Checked`]:
-/// hands the contents on through [`Checked`] in turn. serde_json calls only `visit_none`,
-/// `visit_some` (options), `visit_seq` (sequences), `visit_newtype_struct` and `visit_enum`
-/// on it; anything else is refused by the default methods, never accepted unchecked.
+/// The visitor of an `Option`, a sequence, a newtype, an enum or any value read through
+/// [`Checked`]: hands scalars on, the contents of the others through [`Checked`] in turn, and
+/// marks objects. What serde_json never calls here is refused by the default methods, never
+/// accepted unchecked.
 struct CheckedVisitor<'f, V> {
     inner: V,
     unchecked: &'f mut bool,
@@ -424,6 +432,39 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for CheckedVisitor<'_, V> {
 
     fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
         self.inner.visit_none()
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<V::Value, E> {
+        self.inner.visit_bool(value)
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<V::Value, E> {
+        self.inner.visit_i64(value)
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<V::Value, E> {
+        self.inner.visit_u64(value)
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<V::Value, E> {
+        self.inner.visit_f64(value)
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<V::Value, E> {
+        self.inner.visit_str(value)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<V::Value, E> {
+        self.inner.visit_borrowed_str(value)
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<V::Value, E> {
+        self.inner.visit_string(value)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        *self.unchecked = true;
+        self.inner.visit_map(map)
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
@@ -793,9 +834,13 @@ mod tests {
         assert!(marks::<Role>(r#"{"Struct":{"x":1}}"#));
         assert!(marks::<Role>(r#"{"Pair":[1,2]}"#));
         assert!(marks::<std::collections::HashMap<String, u8>>(r#"{"a":1}"#));
-        assert!(marks::<serde_json::Value>("1"));
+        assert!(!marks::<serde_json::Value>("1"));
+        assert!(!marks::<serde_json::Value>(r#"[1,"a",[null,true,-2.5]]"#));
+        assert!(!marks::<Vec<serde_json::Value>>("[1]"));
+        assert!(marks::<serde_json::Value>(r#"[1,{"a":1}]"#));
+        assert!(marks::<serde_json::Value>(r#"{"a":1}"#));
         assert!(marks::<de::IgnoredAny>("1"));
-        assert!(marks::<Vec<serde_json::Value>>("[1]"));
+        assert!(marks::<Vec<de::IgnoredAny>>("[1]"));
         assert!(marks::<Option<Point>>(r#"{"x":1}"#));
     }
 
