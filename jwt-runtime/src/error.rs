@@ -160,7 +160,8 @@ pub enum Malformed {
     /// A JSON number beyond the range of `f64` (`1e400`), anywhere outside a claim whose
     /// type would report it as [`Error::ClaimType`].
     NumberOutOfRange,
-    /// JSON nested deeper than 128 levels.
+    /// JSON nested deeper than serde_json's limit: 127 levels of arrays and objects, the
+    /// top-level object included.
     TooDeep,
     /// A JSON string that is not Unicode: invalid or overlong UTF-8, or a `\u` escape of a
     /// lone surrogate.
@@ -290,7 +291,7 @@ impl fmt::Display for Malformed {
             Malformed::Json => f.write_str("not valid JSON"),
             Malformed::NotAnObject => f.write_str("not a JSON object"),
             Malformed::NumberOutOfRange => f.write_str("a JSON number is beyond the range of f64"),
-            Malformed::TooDeep => f.write_str("JSON nested deeper than 128 levels"),
+            Malformed::TooDeep => f.write_str("JSON nested deeper than 127 levels"),
             Malformed::InvalidUnicode => {
                 f.write_str("a JSON string is not Unicode (invalid UTF-8 or a lone surrogate)")
             }
