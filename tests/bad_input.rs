@@ -229,6 +229,20 @@ fn signature_errors() {
             "{bad:?}"
         );
     }
+    // Text that is not base64url at all is malformed, not a bad signature.
+    for bad in [
+        &format!("{signature} "),
+        &format!("{signature}\n"),
+        &format!(" {signature}"),
+        &format!("{signature}="),
+    ] {
+        assert!(
+            malformed(Segment::Signature, Malformed::Base64)(&decode(&format!(
+                "{signing_input}.{bad}"
+            ))),
+            "{bad:?}"
+        );
+    }
     // A non-canonical last character (same bytes, other trailing bits) is not the signature.
     let last = signature.as_bytes()[42];
     let twin = (b"AEIMQUYcgkosw048".iter().find(|&&c| c != last))
@@ -247,9 +261,10 @@ fn payload_errors_after_a_valid_signature() {
     assert!(malformed(Segment::Payload, Malformed::Json)(&payload(
         b"{\"sub\":"
     )));
-    assert!(malformed(Segment::Payload, Malformed::Json)(&payload(
-        b"{\"sub\":\"\xff\"}"
-    )));
+    // Invalid UTF-8 has its own reason (it was reported as `Json` before).
+    assert!(malformed(Segment::Payload, Malformed::InvalidUnicode)(
+        &payload(b"{\"sub\":\"\xff\"}")
+    ));
     assert!(malformed(Segment::Payload, Malformed::Json)(&payload(
         b"{\"sub\":'a'}"
     )));
@@ -267,8 +282,9 @@ fn payload_errors_after_a_valid_signature() {
     ));
     let nested = format!("{{\"x\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
     let deep = payload(nested.as_bytes());
+    // Nesting past the limit has its own reason (it was reported as `Json` before).
     assert!(
-        malformed(Segment::Payload, Malformed::Json)(&deep),
+        malformed(Segment::Payload, Malformed::TooDeep)(&deep),
         "{deep:?}"
     );
     for duplicated in [
@@ -314,7 +330,7 @@ fn payload_errors_after_a_valid_signature() {
     let deep_unknown = format!("{{\"x\":{}{}}}", "[".repeat(100), "]".repeat(100));
     assert!(payload(deep_unknown.as_bytes()).is_ok());
     let too_deep_unknown = format!("{{\"x\":{}{}}}", "[".repeat(200), "]".repeat(200));
-    assert!(malformed(Segment::Payload, Malformed::Json)(&payload(
+    assert!(malformed(Segment::Payload, Malformed::TooDeep)(&payload(
         too_deep_unknown.as_bytes()
     )));
     let deep_header = format!(
@@ -322,7 +338,7 @@ fn payload_errors_after_a_valid_signature() {
         "{\"a\":".repeat(200),
         "}".repeat(200)
     );
-    assert!(malformed(Segment::Header, Malformed::Json)(&decode(
+    assert!(malformed(Segment::Header, Malformed::TooDeep)(&decode(
         &signed(deep_header.as_bytes(), b"{}")
     )));
 }
@@ -339,4 +355,114 @@ fn error_messages_quote_little_and_never_the_key() {
         .decode::<Any, _>(&signed(HEADER, b"{}"), &wrong_key)
         .unwrap_err();
     assert!(!format!("{error} {error:?}").contains("super-secret"));
+}
+
+#[test]
+fn missing_claim_iss_aud_sub_reported_as_missing() {
+    // A token whose only fault is a missing claim that something expects is told so, not
+    // "issuer is not the expected one" (what it was told before).
+    #[derive(Claims, Debug)]
+    #[claims(iss = "https://auth.example.com", aud = "api")]
+    struct Declared {
+        exp: NumericDate,
+    }
+    let at = || Validation::new().clock(FixedClock(NumericDate::from_secs(1_000)));
+    let token = |payload: &str| signed(HEADER, payload.as_bytes());
+    let complete = r#"{"exp":2000,"iss":"https://auth.example.com","aud":"api","sub":"ada"}"#;
+    assert!(at().decode::<Declared, _>(&token(complete), &key()).is_ok());
+    for (payload, claim) in [
+        (r#"{"exp":2000,"aud":"api"}"#, "iss"),
+        (r#"{"exp":2000,"iss":"https://auth.example.com"}"#, "aud"),
+    ] {
+        let error = at()
+            .decode::<Declared, _>(&token(payload), &key())
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::MissingClaim { claim: c } if c == claim),
+            "{payload}: {error:?}"
+        );
+    }
+    // Expected at run time only: the same.
+    let no_claims = token(r#"{"exp":2000}"#);
+    for (validation, claim) in [
+        (at().issuer("https://auth.example.com"), "iss"),
+        (at().audience(["api"]), "aud"),
+        (at().subject("ada"), "sub"),
+    ] {
+        let error = validation.decode::<Any, _>(&no_claims, &key()).unwrap_err();
+        assert!(
+            matches!(error, Error::MissingClaim { claim: c } if c == claim),
+            "{claim}: {error:?}"
+        );
+    }
+    // Present but different stays a mismatch.
+    assert!(matches!(
+        at().issuer("y")
+            .decode::<Any, _>(&token(r#"{"exp":2000,"iss":"x"}"#), &key()),
+        Err(Error::Issuer)
+    ));
+    assert!(matches!(
+        at().audience(["y"])
+            .decode::<Any, _>(&token(r#"{"exp":2000,"aud":"x"}"#), &key()),
+        Err(Error::Audience)
+    ));
+    assert!(matches!(
+        at().subject("y")
+            .decode::<Any, _>(&token(r#"{"exp":2000,"sub":"x"}"#), &key()),
+        Err(Error::Subject)
+    ));
+}
+
+#[test]
+fn signature_segment_junk_is_malformed_not_a_bad_signature() {
+    let good = signed(HEADER, br#"{"sub":"a"}"#);
+    assert!(decode(&good).is_ok());
+    let (header, rest) = good.split_once('.').unwrap();
+    let (payload, signature) = rest.split_once('.').unwrap();
+    for (token, segment) in [
+        (format!("{good} "), Segment::Signature),
+        (format!("{good}\n"), Segment::Signature),
+        (format!("{good}\r\n"), Segment::Signature),
+        (format!("{good}\t"), Segment::Signature),
+        (format!("{good}=="), Segment::Signature),
+        (
+            format!("{header}.{payload}. {signature}"),
+            Segment::Signature,
+        ),
+        (format!("{header}. {payload}.{signature}"), Segment::Payload),
+        (
+            format!("{header}.{payload}\n.{signature}"),
+            Segment::Payload,
+        ),
+    ] {
+        let result = decode(&token);
+        assert!(
+            malformed(segment, Malformed::Base64)(&result),
+            "{token:?}: {result:?}"
+        );
+    }
+}
+
+#[test]
+fn jti_length_boundary_256_accepted_257_refused() {
+    // Measured in bytes, not characters; a type without a `jti` field checks it all the same.
+    for (jti, accepted) in [
+        ("a".repeat(256), true),
+        ("a".repeat(257), false),
+        ("é".repeat(128), true),
+        (format!("{}a", "é".repeat(128)), false),
+    ] {
+        let payload = format!(r#"{{"jti":"{jti}"}}"#);
+        let result = decode(&signed(HEADER, payload.as_bytes()));
+        if accepted {
+            assert!(result.is_ok(), "{}: {result:?}", jti.len());
+        } else {
+            assert!(
+                matches!(result, Err(Error::InvalidClaim { claim: "jti", .. })),
+                "{}: {result:?}",
+                jti.len()
+            );
+        }
+    }
+    assert_eq!(jwt_runtime::MAX_JTI_LEN, 256);
 }

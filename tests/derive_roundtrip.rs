@@ -387,8 +387,14 @@ fn declared_typ_is_written_and_required() {
     let access = Access { exp }.encode(&key256()).unwrap();
     assert_eq!(segment_json(&access, 0)["typ"], "at+jwt");
     assert!(at_now().decode::<Access, _>(&access, &key256()).is_ok());
-    // Any `+jwt` type passes a type that declares none ...
-    assert!(at_now().decode::<Plain, _>(&access, &key256()).is_ok());
+    // A type that declares none accepts only `JWT` (it accepted any `+jwt` type before) ...
+    assert!(matches!(
+        at_now().decode::<Plain, _>(&access, &key256()),
+        Err(Error::TokenType {
+            expected: "JWT",
+            ..
+        })
+    ));
     // ... but a declared type refuses plain JWTs (no confusion between token kinds).
     let plain = Plain { exp }.encode(&key256()).unwrap();
     assert!(matches!(

@@ -1,7 +1,7 @@
 //! `jwt decode`: a token's parts shown as they are, and every finding of the library's strict
 //! decoder, in the library's own words.
 
-use jwt_runtime::{Error, FixedClock, HmacKey, NumericDate, Validation, dangerous};
+use jwt_runtime::{Claims, Error, FixedClock, HmacKey, NumericDate, Validation, dangerous};
 
 use crate::alg::{Alg, Family, with_family};
 use crate::exit::{CliError, Exit};
@@ -59,6 +59,15 @@ impl Inspection {
             _ => None,
         }
     }
+
+    /// The header's `typ`, if it is a string: the kind of token, which `decode` takes as
+    /// given (a claims type, or `jwt verify --typ`, says which kinds it accepts).
+    pub fn typ(&self) -> Option<&str> {
+        match &self.header.as_ref()?.view {
+            View::Json(json) => json.get("typ")?.as_str(),
+            _ => None,
+        }
+    }
 }
 
 pub fn inspect(token: &str, now: NumericDate) -> Result<Inspection, CliError> {
@@ -112,14 +121,19 @@ pub fn inspect(token: &str, now: NumericDate) -> Result<Inspection, CliError> {
             .alg()
             .and_then(Alg::from_name)
             .unwrap_or(Alg::Hs256);
+        let typ = inspection.typ().map(str::to_owned);
         let mut probe = header_alone;
         // `alg` is checked before `crit`, and `crit` before `typ`: a refused one is replaced
         // (or removed) in a re-encoded header, so that the next rule is checked too.
         for _ in 0..3 {
             let Some(error) = with_family!(
                 alg,
-                header_rules(&probe, now),
-                else with_public_family!(alg, crate::public::header_rules(&probe, now), else Ok(None))
+                header_rules(&probe, now, typ.as_deref()),
+                else with_public_family!(
+                    alg,
+                    crate::public::header_rules(&probe, now, typ.as_deref()),
+                    else Ok(None)
+                )
             )?
             else {
                 break;
@@ -154,12 +168,28 @@ pub fn inspect(token: &str, now: NumericDate) -> Result<Inspection, CliError> {
 /// The header checks that need an algorithm (`alg`, `crit`, `typ`) and the signature's
 /// encoding: the library runs them before the signature, so verifying with a fresh random
 /// key reports them, and otherwise fails with [`Error::Signature`], which is not a finding.
-fn header_rules<F: Family>(token: &str, now: NumericDate) -> Result<Option<Error>, CliError> {
+fn header_rules<F: Family>(
+    token: &str,
+    now: NumericDate,
+    typ: Option<&str>,
+) -> Result<Option<Error>, CliError> {
     let key = HmacKey::<F::Algorithm>::generate()?;
-    let validation = Validation::new().clock(FixedClock(now));
+    let validation = accepting_typ::<F::Claims>(Validation::new().clock(FixedClock(now)), typ);
     Ok(finding_before_signature(
         validation.decode::<F::Claims, _>(token, &key),
     ))
+}
+
+/// `validation` accepting the token's own `typ` for `C`: which kinds a reader accepts is
+/// the reader's choice, not a fault of the token.
+pub fn accepting_typ<C: Claims>(
+    validation: Validation<FixedClock>,
+    typ: Option<&str>,
+) -> Validation<FixedClock> {
+    match typ {
+        Some(typ) => validation.token_type_for::<C>(typ),
+        None => validation,
+    }
 }
 
 /// The finding of a probe verified with a key that cannot match: an error the library

@@ -122,6 +122,11 @@ enum Command {
         #[arg(long, value_enum, ignore_case = true, default_value_t = Alg::Hs256)]
         alg: Alg,
 
+        /// The token type (header `typ`) required, e.g. `at+jwt` (RFC 9068 access tokens).
+        /// Without it, as for a claims type that declares none: `typ` absent or `JWT`.
+        #[arg(long, value_name = "TYP")]
+        typ: Option<String>,
+
         /// The exact issuer (`iss`) required.
         #[arg(long, value_name = "ISSUER")]
         iss: Option<String>,
@@ -280,6 +285,7 @@ fn run(command: Command, now: impl Fn() -> NumericDate, style: &Style) -> Result
             token,
             key,
             alg,
+            typ,
             iss,
             aud,
             sub,
@@ -288,6 +294,7 @@ fn run(command: Command, now: impl Fn() -> NumericDate, style: &Style) -> Result
         } => {
             let token = inputs.token(&token)?;
             let checks = sign::Checks {
+                token_type: typ,
                 issuer: iss,
                 audience: aud,
                 subject: sub,

@@ -221,7 +221,7 @@ pub fn verify<F: PublicFamily>(
         Keys::One(key) => Box::new(key),
         Keys::Set(set) => Box::new(set),
     };
-    Ok(sign::validation(checks, now)
+    Ok(sign::validation_for::<F::Claims>(checks, now)
         .decode::<F::Claims, _>(token, &*keys)
         .map(|_: F::Claims| ()))
 }
@@ -249,10 +249,13 @@ pub fn encode<F: PublicFamily>(
 pub fn header_rules<F: PublicFamily>(
     token: &str,
     now: NumericDate,
+    typ: Option<&str>,
 ) -> Result<Option<Error>, CliError> {
     let key = F::probe_key()?;
+    let validation =
+        crate::inspect::accepting_typ::<F::Claims>(sign::validation(&Checks::default(), now), typ);
     Ok(crate::inspect::finding_before_signature(
-        sign::validation(&Checks::default(), now).decode::<F::Claims, _>(token, &key),
+        validation.decode::<F::Claims, _>(token, &key),
     ))
 }
 

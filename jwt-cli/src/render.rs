@@ -206,6 +206,11 @@ pub fn verify_error(error: &Error, token: &str, checks: &Checks) -> CliError {
         Error::Algorithm {
             found: Some(found), ..
         } if Alg::from_name(found).is_some() => Some(format!("pass --alg {found}")),
+        Error::TokenType {
+            found: Some(found), ..
+        } => Some(format!(
+            "if tokens of type {found:?} are what you expect, pass --typ {found}"
+        )),
         Error::Algorithm { found: Some(_), .. } => Some(
             "the library implements HS256/384/512, EdDSA, ES256/384, RS256/384/512 and \
              PS256/384/512 only"

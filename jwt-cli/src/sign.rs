@@ -20,6 +20,9 @@ use crate::json::{Json, first_duplicate};
 /// The run-time checks of `jwt verify`.
 #[derive(Debug, Default)]
 pub struct Checks {
+    /// `--typ`: the header `typ` required (default: absent or `JWT`, the library's rule for a
+    /// type that declares none).
+    pub token_type: Option<String>,
     pub issuer: Option<String>,
     pub audience: Vec<String>,
     pub subject: Option<String>,
@@ -35,9 +38,18 @@ pub fn verify<F: Family>(
     now: NumericDate,
 ) -> Result<Result<(), Error>, CliError> {
     let key = HmacKey::<F::Algorithm>::from_bytes(key)?;
-    Ok(validation(checks, now)
+    Ok(validation_for::<F::Claims>(checks, now)
         .decode::<F::Claims, _>(token, &key)
         .map(|_: F::Claims| ()))
+}
+
+/// [`validation`] with `--typ` as the header `typ` required of claims type `C`.
+pub fn validation_for<C: Claims>(checks: &Checks, now: NumericDate) -> Validation<FixedClock> {
+    let validation = validation(checks, now);
+    match &checks.token_type {
+        Some(typ) => validation.token_type_for::<C>(typ),
+        None => validation,
+    }
 }
 
 /// The library's validation with `jwt verify`'s checks, at `now`.

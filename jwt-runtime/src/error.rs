@@ -51,7 +51,9 @@ pub enum Error {
     /// The header has a `crit` member: no JWS extension is implemented, so any `crit`
     /// (even an empty list) is refused (RFC 7515 §4.1.11).
     Crit,
-    /// The header's `typ` is not `JWT`, a `+jwt` media type, or the type the claims declare.
+    /// The header's `typ` is not the one the claims type declares, or, for a type that
+    /// declares none, neither absent nor `JWT`. A token of another kind (`at+jwt`,
+    /// `refresh+jwt`) passes only a type that declares that `typ`; the message says which.
     TokenType {
         /// What the claims type accepts, e.g. `"JWT"`.
         expected: &'static str,
@@ -170,8 +172,17 @@ pub enum Malformed {
     SegmentCount,
     /// Not strict base64url.
     Base64,
-    /// Not valid JSON (syntax, UTF-8, nesting deeper than 128 levels, trailing data).
+    /// Not valid JSON: syntax, trailing data.
     Json,
+    /// A JSON number beyond the range of `f64` (`1e400`), anywhere outside a claim whose
+    /// type would report it as [`Error::ClaimType`].
+    NumberOutOfRange,
+    /// JSON nested deeper than serde_json's limit: 127 levels of arrays and objects, the
+    /// top-level object included.
+    TooDeep,
+    /// A JSON string that is not Unicode: invalid or overlong UTF-8, or a `\u` escape of a
+    /// lone surrogate.
+    InvalidUnicode,
     /// Valid JSON, but not an object.
     NotAnObject,
     /// A header parameter has the wrong type (e.g. `kid` that is not a string).
@@ -232,7 +243,11 @@ impl fmt::Display for Error {
             },
             Error::Crit => f.write_str("header has `crit`; no JWS extension is supported"),
             Error::TokenType { expected, found } => match found {
-                Some(found) => write!(f, "token type {found:?} is not {expected}"),
+                Some(found) => write!(
+                    f,
+                    "token type {found:?} is not {expected}; a claims type for such tokens \
+                     declares #[claims(typ = {found:?})]"
+                ),
                 None => write!(f, "header `typ` is not a string; expected {expected}"),
             },
             Error::UnknownKeyId { kid } => match kid {
@@ -312,6 +327,11 @@ impl fmt::Display for Malformed {
             Malformed::Base64 => f.write_str("not strict base64url"),
             Malformed::Json => f.write_str("not valid JSON"),
             Malformed::NotAnObject => f.write_str("not a JSON object"),
+            Malformed::NumberOutOfRange => f.write_str("a JSON number is beyond the range of f64"),
+            Malformed::TooDeep => f.write_str("JSON nested deeper than 127 levels"),
+            Malformed::InvalidUnicode => {
+                f.write_str("a JSON string is not Unicode (invalid UTF-8 or a lone surrogate)")
+            }
             Malformed::HeaderParameter(name) => {
                 write!(f, "header parameter `{name}` has the wrong type")
             }

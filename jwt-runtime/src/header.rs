@@ -174,13 +174,13 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
                     if slot.is_some() {
                         return Err(self.duplicate(&key));
                     }
-                    *slot = Some(map.next_value_seed(StringOrOther)?);
+                    *slot = Some(map.next_value_seed(StringOrOther(&mut *self.recorded))?);
                 }
                 "kid" => {
                     if header.kid.is_some() {
                         return Err(self.duplicate(&key));
                     }
-                    match map.next_value_seed(StringOrOther)? {
+                    match map.next_value_seed(StringOrOther(&mut *self.recorded))? {
                         Ok(kid) => header.kid = Some(kid),
                         Err(()) => {
                             return Err(self.fail(Error::Malformed {
@@ -198,13 +198,19 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
                         return Err(self.duplicate(&key));
                     }
                     header.crit = true;
-                    map.next_value_seed(StrictValue::skip(Segment::Header))?;
+                    map.next_value_seed(StrictValue {
+                        segment: Segment::Header,
+                        recorded: &mut *self.recorded,
+                    })?;
                 }
                 _ => {
                     if let Err(error) = others.insert(key, Segment::Header) {
                         return Err(self.fail(error));
                     }
-                    map.next_value_seed(StrictValue::skip(Segment::Header))?;
+                    map.next_value_seed(StrictValue {
+                        segment: Segment::Header,
+                        recorded: &mut *self.recorded,
+                    })?;
                 }
             }
         }
@@ -212,10 +218,11 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
     }
 }
 
-/// Reads any JSON value: a string as `Ok`, anything else (walked strictly) as `Err(())`.
-struct StringOrOther;
+/// Reads any JSON value: a string as `Ok`, anything else (walked strictly, a duplicate
+/// recorded in the given slot) as `Err(())`.
+struct StringOrOther<'r>(&'r mut Option<Error>);
 
-impl<'de> DeserializeSeed<'de> for StringOrOther {
+impl<'de> DeserializeSeed<'de> for StringOrOther<'_> {
     type Value = Result<Cow<'de, str>, ()>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -223,7 +230,7 @@ impl<'de> DeserializeSeed<'de> for StringOrOther {
     }
 }
 
-impl<'de> Visitor<'de> for StringOrOther {
+impl<'de> Visitor<'de> for StringOrOther<'_> {
     type Value = Result<Cow<'de, str>, ()>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -259,13 +266,22 @@ impl<'de> Visitor<'de> for StringOrOther {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        StrictValue::skip(Segment::Header).visit_seq(seq)?;
+        self.strict().visit_seq(seq)?;
         Ok(Err(()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        StrictValue::skip(Segment::Header).visit_map(map)?;
+        self.strict().visit_map(map)?;
         Ok(Err(()))
+    }
+}
+
+impl<'r> StringOrOther<'r> {
+    fn strict(self) -> StrictValue<'r> {
+        StrictValue {
+            segment: Segment::Header,
+            recorded: self.0,
+        }
     }
 }
 
@@ -313,30 +329,27 @@ impl Header {
     }
 }
 
-/// Does the header `typ` pass? With a declared type it must match it (ASCII
-/// case-insensitively, with or without the `application/` prefix); without one it may be
-/// absent, `JWT`, or any `+jwt` media type (RFC 8725 §3.11).
+/// Does the header `typ` pass? With a declared type it must be exactly that one; without
+/// one it may be absent or `JWT`. Compared ASCII case-insensitively, with or without the
+/// `application/` prefix (RFC 7515 §4.1.9). No other `+jwt` type passes a type that did not
+/// declare it: tokens of distinct kinds (`at+jwt`, `refresh+jwt`) never cross (RFC 8725
+/// §3.11).
 pub(crate) fn typ_accepted(typ: Option<&str>, declared: Option<&str>) -> bool {
-    // Compared in place: no lowercased copies (this runs for every token).
-    fn strip(value: &str) -> &str {
-        const PREFIX: &str = "application/";
-        match value.get(..PREFIX.len()) {
-            Some(prefix) if prefix.eq_ignore_ascii_case(PREFIX) => &value[PREFIX.len()..],
-            _ => value,
-        }
-    }
     match (typ, declared) {
         (None, None) => true,
         (None, Some(_)) => false,
-        (Some(typ), Some(declared)) => strip(typ).eq_ignore_ascii_case(strip(declared)),
-        (Some(typ), None) => {
-            let typ = strip(typ);
-            typ.eq_ignore_ascii_case("jwt")
-                || (typ.len() > 4
-                    && typ
-                        .get(typ.len() - 4..)
-                        .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+jwt")))
-        }
+        (Some(typ), declared) => strip_application(typ)
+            .eq_ignore_ascii_case(strip_application(declared.unwrap_or("JWT"))),
+    }
+}
+
+/// `value` without a leading `application/` (any case). Compared in place: no lowercased
+/// copies (this runs for every token).
+fn strip_application(value: &str) -> &str {
+    const PREFIX: &str = "application/";
+    match value.get(..PREFIX.len()) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(PREFIX) => &value[PREFIX.len()..],
+        _ => value,
     }
 }
 
@@ -378,9 +391,19 @@ mod tests {
         assert!(typ_accepted(Some("JWT"), None));
         assert!(typ_accepted(Some("jwt"), None));
         assert!(typ_accepted(Some("application/jwt"), None));
-        assert!(typ_accepted(Some("at+jwt"), None));
-        assert!(typ_accepted(Some("at+JWT"), None));
+        assert!(typ_accepted(Some("Application/JWT"), None));
+        // Another kind's media type is not a plain JWT (it was accepted before).
+        assert!(!typ_accepted(Some("at+jwt"), None));
+        assert!(!typ_accepted(Some("refresh+JWT"), None));
+        assert!(!typ_accepted(Some("application/at+jwt"), None));
         assert!(!typ_accepted(Some("+jwt"), None));
+        // Only `application/` is optional, not any prefix of its length.
+        assert!(!typ_accepted(Some("xxxxxxxxxxx/jwt"), None));
+        assert!(!typ_accepted(Some("applicationXjwt"), None));
+        assert!(!typ_accepted(Some("application/"), None));
+        assert!(!typ_accepted(Some("xxxxxxxxxxx/at+jwt"), Some("at+jwt")));
+        assert!(!typ_accepted(Some("JWT"), Some("application/at+jwt")));
+        assert!(typ_accepted(Some("at+jwt"), Some("application/at+jwt")));
         assert!(!typ_accepted(Some("JOSE"), None));
         assert!(!typ_accepted(Some("JWT "), None));
         assert!(typ_accepted(Some("at+jwt"), Some("at+jwt")));

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::claim_types::{AudienceClaim, StringClaim};
 use crate::error::{Error, Segment};
-use crate::json::{self, CowStr, JsonBuffer, SeenNames, StrictValue};
+use crate::json::{self, CheckedSeed, CowStr, JsonBuffer, SeenNames, StrictValue};
 use crate::schema::Registered;
 use crate::time::{NumericDate, TimeClaim};
 
@@ -172,6 +172,9 @@ pub struct DecodeState<'de> {
     current: Option<(&'static str, &'static str)>,
     hidden: Hidden<'de>,
     unknown: SeenNames<'de>,
+    /// A custom claim's type read its value in a way that may leave bytes unchecked (see
+    /// [`CheckedSeed`]): the whole payload is then walked strictly once more.
+    unchecked: bool,
 }
 
 impl<'de> DecodeState<'de> {
@@ -271,11 +274,19 @@ impl<'de> DecodeState<'de> {
         name: &'static str,
         expected: &'static str,
     ) -> Result<T, A::Error> {
-        self.read(map, name, expected, PhantomData::<T>)
+        let mut unchecked = false;
+        let seed = CheckedSeed {
+            seed: PhantomData::<T>,
+            unchecked: &mut unchecked,
+        };
+        let value = self.read(map, name, expected, seed);
+        self.unchecked |= unchecked;
+        value
     }
 
     /// A member the struct has no field for: a registered claim goes to a hidden slot (still
-    /// type-checked and validated), anything else is skipped. Duplicates are refused either way.
+    /// type-checked and validated), anything else is walked strictly and discarded.
+    /// Duplicates are refused either way, at every depth.
     ///
     /// # Errors
     ///
@@ -326,7 +337,10 @@ impl<'de> DecodeState<'de> {
                 if let Err(error) = self.unknown.insert(key, Segment::Payload) {
                     return Err(self.fail(error));
                 }
-                map.next_value_seed(StrictValue::skip(Segment::Payload))
+                map.next_value_seed(StrictValue {
+                    segment: Segment::Payload,
+                    recorded: &mut self.error,
+                })
             }
         }
     }
@@ -345,6 +359,11 @@ impl<'de> DecodeState<'de> {
             Some(value) => Ok(value),
             None => Err(self.fail(Error::MissingClaim { claim: name })),
         }
+    }
+
+    /// Did a custom claim's type read bytes it may not have checked?
+    pub(crate) fn needs_strict_check(&self) -> bool {
+        self.unchecked
     }
 
     /// Completes the registered claims of the decoded struct with those it has no field for.

@@ -54,13 +54,13 @@ where
     P: PayloadStorage<C>,
 {
     let parts = split(token, validation.max_len())?;
-    let key = verify_header(&parts, keys, header_rules::<C>())?;
+    let key = verify_header(&parts, keys, header_rules::<C, K>(validation))?;
     verify_signature(key, &parts)?;
     // Step 6 always runs before the claims are returned, so this is the instant it used.
     let mut checked_at = NumericDate::from_secs(0);
     let claims = payload.decode_then(parts.payload, |registered| {
         checked_at = validation.now();
-        validation.check_claims(&C::__SCHEMA, registered, checked_at)
+        validation.check_claims::<C>(registered, checked_at)
     })?;
     Ok((claims, checked_at))
 }
@@ -110,11 +110,12 @@ pub(crate) fn split(token: &str, max_len: usize) -> Result<Parts<'_>, Error> {
     })
 }
 
-/// What the header must satisfy for `C`: its pinned `alg` and declared `typ`.
-fn header_rules<C: Claims>() -> HeaderRules {
+/// What the header must satisfy for `C`: its pinned `alg`, and its declared `typ` unless
+/// `validation` gives it another.
+fn header_rules<C: Claims, K: Clock>(validation: &Validation<K>) -> HeaderRules {
     HeaderRules {
         alg: C::Algorithm::NAME,
-        typ: C::__SCHEMA.typ,
+        typ: validation.token_type::<C>(),
     }
 }
 
@@ -139,32 +140,56 @@ pub(crate) fn verify_header<'k, A: Algorithm, Ks: VerifyingKeys<A> + ?Sized>(
 const STACK_SIGNATURE_LEN: usize = 64;
 
 /// Step 4: the signature over `header.payload`. The payload is still untouched.
+///
+/// The signature segment must be strict base64url before anything is compared: trailing
+/// whitespace or junk outside the alphabet, a space after the dot, padding, an impossible
+/// length are [`Malformed`], not a bad signature. Base64url text of another length than the
+/// algorithm's is a signature of something else ([`Error::Signature`], as is one that does not
+/// verify), unless the payload segment is not even base64url text (a space after the first
+/// dot): those are looked at only on the failure paths, so a valid token pays nothing.
 pub(crate) fn verify_signature<V: SignatureVerifier + ?Sized>(
     key: &V,
     parts: &Parts<'_>,
 ) -> Result<(), Error> {
     let signature_len = key.signature_len();
-    // The signature length is public and fixed: a wrong one never reaches the verification.
-    if parts.signature.len() != base64url::encoded_len(signature_len) {
-        return Err(Error::Signature);
-    }
-    let malformed = |_| Error::Malformed {
-        segment: Segment::Signature,
+    let malformed = |segment| Error::Malformed {
+        segment,
         reason: Malformed::Base64,
     };
+    // The signature length is public and fixed: a wrong one never reaches the verification.
+    if parts.signature.len() != base64url::encoded_len(signature_len) {
+        return Err(if is_base64url_text(parts.signature) {
+            Error::Signature
+        } else {
+            malformed(Segment::Signature)
+        });
+    }
     let mut stack = [0_u8; STACK_SIGNATURE_LEN];
     let verified = if signature_len <= STACK_SIGNATURE_LEN {
         let len = base64url::decode_to_slice(parts.signature.as_bytes(), &mut stack)
-            .map_err(malformed)?;
+            .map_err(|_| malformed(Segment::Signature))?;
         key.verify_signature(parts.signed.as_bytes(), &stack[..len])
     } else {
-        let signature = base64url::decode(parts.signature.as_bytes()).map_err(malformed)?;
+        let signature = base64url::decode(parts.signature.as_bytes())
+            .map_err(|_| malformed(Segment::Signature))?;
         key.verify_signature(parts.signed.as_bytes(), &signature)
     };
     if !verified {
+        if !is_base64url_text(parts.payload) {
+            return Err(malformed(Segment::Payload));
+        }
         return Err(Error::Signature);
     }
     Ok(())
+}
+
+/// Could `segment` be base64url at all: URL alphabet only, a possible length? (Trailing bits
+/// are left to the decoder.)
+fn is_base64url_text(segment: &str) -> bool {
+    base64url::decoded_len(segment.len()).is_some()
+        && segment
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
 }
 
 /// Headers and payloads up to this many decoded bytes are decoded on the stack.
@@ -203,13 +228,28 @@ pub(crate) fn decode_segment<R>(
 /// Step 5: the payload JSON, decoded into the claims type. Runs only after the signature
 /// verified. Returns the claims and the decode state that holds the registered claims the
 /// type has no field for.
+///
+/// The decode itself checks every byte it reads strictly, members without a field included.
+/// When a custom claim's type may have skipped bytes (a struct, a map, `serde_json::Value`),
+/// the whole payload is walked strictly once more: a fault there is refused even when the
+/// decode succeeded, and reported rather than the decode's own error unless that one is about
+/// a claim (a duplicate member is reported in any case, as the cause).
 pub(crate) fn decode_payload<'b, C: DecodeClaims<'b>>(
     json: &'b [u8],
 ) -> Result<(C, DecodeState<'b>), Error> {
-    json::check_nested_duplicates(json)?;
     let mut state = DecodeState::default();
-    let claims = C::__decode_payload(json, &mut state)?;
-    Ok((claims, state))
+    let decoded = C::__decode_payload(json, &mut state);
+    if !state.needs_strict_check() {
+        return decoded.map(|claims| (claims, state));
+    }
+    match (decoded, json::check_strict(json)) {
+        (Ok(claims), Ok(())) => Ok((claims, state)),
+        // The walk meets faults in document order and with strict eyes; the decode's own
+        // error is kept when it is about a claim.
+        (Ok(_) | Err(Error::Malformed { .. }), Err(fault))
+        | (_, Err(fault @ Error::DuplicateMember { .. })) => Err(fault),
+        (Err(error), _) => Err(error),
+    }
 }
 
 /// The registered claims of decoded claims, completed from the decode state.

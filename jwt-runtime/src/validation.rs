@@ -1,7 +1,10 @@
 //! Validation settings, and the claims check (step 6 of the decode pipeline).
 
+use core::any::TypeId;
 use std::time::Duration;
 
+use crate::claim_types::AudienceClaim;
+use crate::claims::Claims;
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::schema::{Registered, Schema};
@@ -13,11 +16,21 @@ pub const DEFAULT_MAX_TOKEN_LEN: usize = 65_536;
 /// The longest `jti` accepted, in bytes; a longer one is [`Error::InvalidClaim`].
 pub const MAX_JTI_LEN: usize = 256;
 
-/// How tokens are validated: the clock, the leeway, and run-time replacements for the
-/// issuer, audience and subject a claims type declares.
+/// How tokens are validated: the clock, the leeway, and run-time issuer, audience and
+/// subject requirements.
 ///
 /// Built once (typically at start-up, from configuration) and used for any claims type.
 /// Every value not set here comes from the type's `#[claims(...)]` declaration.
+///
+/// A run-time setting never erases a type's identity. [`issuer`](Validation::issuer) and
+/// [`audience`](Validation::audience) apply to every type decoded with this validation, so
+/// they only add a requirement: a type that declares its own `iss` or `aud` must satisfy
+/// both its declaration and the run-time value, and a type that declares none gets the
+/// run-time value. To replace a declared value, name the type:
+/// [`issuer_for::<C>`](Validation::issuer_for) and
+/// [`audience_for::<C>`](Validation::audience_for) apply to `C` alone. So one validation (one
+/// axum `Verifier`) serving several kinds of tokens cannot make a token of one kind pass as
+/// another.
 ///
 /// | setting | default |
 /// | --- | --- |
@@ -26,6 +39,7 @@ pub const MAX_JTI_LEN: usize = 256;
 /// | issuer | the declared `iss`, else any issuer |
 /// | audience | the declared `aud`, else none: a token carrying `aud` is then rejected |
 /// | subject | none: any subject |
+/// | per-type issuer, audience, token type | none |
 /// | maximum token length | 65,536 bytes |
 ///
 /// # Examples
@@ -59,6 +73,30 @@ pub struct Validation<K: Clock = SystemClock> {
     audience: Option<Vec<String>>,
     subject: Option<String>,
     max_token_len: usize,
+    /// Settings given for one claims type: empty unless `*_for::<C>` was called, so the
+    /// common path looks nothing up.
+    per_type: Vec<TypeSettings>,
+}
+
+/// The issuer and audience given for one claims type, replacing its declared ones.
+#[derive(Clone)]
+struct TypeSettings {
+    type_id: TypeId,
+    type_name: &'static str,
+    issuer: Option<String>,
+    audience: Option<Vec<String>>,
+    token_type: Option<&'static str>,
+}
+
+impl core::fmt::Debug for TypeSettings {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TypeSettings")
+            .field("type", &self.type_name)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("token_type", &self.token_type)
+            .finish()
+    }
 }
 
 impl Default for Validation {
@@ -78,6 +116,7 @@ impl Validation {
             audience: None,
             subject: None,
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            per_type: Vec::new(),
         }
     }
 }
@@ -93,6 +132,7 @@ impl<K: Clock> Validation<K> {
             audience: self.audience,
             subject: self.subject,
             max_token_len: self.max_token_len,
+            per_type: self.per_type,
         }
     }
 
@@ -104,19 +144,107 @@ impl<K: Clock> Validation<K> {
         self
     }
 
-    /// The exact issuer required, replacing the declared `iss`.
+    /// An exact issuer required of every claims type decoded with this validation, in
+    /// addition to a type's declared `iss` (a type that declares another one then accepts no
+    /// token). To replace a declared `iss`, use [`issuer_for`](Validation::issuer_for).
     #[must_use]
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
         self
     }
 
-    /// The accepted audiences (the token's `aud` must contain one of them), replacing the
-    /// declared `aud`. An empty list expects no audience.
+    /// Accepted audiences required of every claims type decoded with this validation: the
+    /// token's `aud` must contain one of them, in addition to one of a type's declared `aud`.
+    /// To replace a declared `aud`, use [`audience_for`](Validation::audience_for).
+    ///
+    /// An empty list accepts no token (as `aud = []` does not compile): it never turns the
+    /// audience check off.
     #[must_use]
     pub fn audience<I: IntoIterator<Item = S>, S: Into<String>>(mut self, audiences: I) -> Self {
         self.audience = Some(audiences.into_iter().map(Into::into).collect());
         self
+    }
+
+    /// The exact issuer required of claims type `C` alone, replacing its declared `iss` and
+    /// [`issuer`](Validation::issuer). Other types are unaffected.
+    #[must_use]
+    pub fn issuer_for<C: Claims>(mut self, issuer: impl Into<String>) -> Self {
+        self.type_settings::<C>().issuer = Some(issuer.into());
+        self
+    }
+
+    /// The accepted audiences of claims type `C` alone, replacing its declared `aud` and
+    /// [`audience`](Validation::audience). Other types are unaffected. An empty list accepts
+    /// no token.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use jwt_runtime::{Claims, NumericDate, Validation};
+    ///
+    /// #[derive(Claims)]
+    /// #[claims(aud = "api")]
+    /// struct Session { sub: String, exp: NumericDate }
+    ///
+    /// #[derive(Claims)]
+    /// #[claims(aud = "refresh")]
+    /// struct Refresh { sub: String, exp: NumericDate }
+    ///
+    /// // Staging replaces the session audience; refresh tokens still need "refresh".
+    /// let validation = Validation::new().audience_for::<Session>(["api.staging"]);
+    /// ```
+    #[must_use]
+    pub fn audience_for<C: Claims>(
+        mut self,
+        audiences: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.type_settings::<C>().audience = Some(audiences.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The exact header `typ` that tokens of claims type `C` alone must carry, replacing its
+    /// declared `typ` (or, without one, the default: absent or `JWT`). Compared as a declared
+    /// `typ` is (ASCII case-insensitively, `application/` optional). For tools that learn a
+    /// token kind at run time (the `jwt` command line's `--typ`); a service declares
+    /// `#[claims(typ = "...")]` instead.
+    ///
+    /// The text is kept for the life of the process (each distinct value once), so that
+    /// errors can name it; configure it once, not per token.
+    #[must_use]
+    pub fn token_type_for<C: Claims>(mut self, token_type: &str) -> Self {
+        self.type_settings::<C>().token_type = Some(intern(token_type));
+        self
+    }
+
+    /// The header `typ` rule for `C`: the run-time one given for it, else its declaration.
+    pub(crate) fn token_type<C: Claims>(&self) -> Option<&'static str> {
+        if self.per_type.is_empty() {
+            return C::__SCHEMA.typ;
+        }
+        let type_id = typeid::of::<C>();
+        self.per_type
+            .iter()
+            .find(|s| s.type_id == type_id)
+            .and_then(|s| s.token_type)
+            .or(C::__SCHEMA.typ)
+    }
+
+    fn type_settings<C: Claims>(&mut self) -> &mut TypeSettings {
+        let type_id = typeid::of::<C>();
+        let index = match self.per_type.iter().position(|s| s.type_id == type_id) {
+            Some(index) => index,
+            None => {
+                self.per_type.push(TypeSettings {
+                    type_id,
+                    type_name: core::any::type_name::<C>(),
+                    issuer: None,
+                    audience: None,
+                    token_type: None,
+                });
+                self.per_type.len() - 1
+            }
+        };
+        &mut self.per_type[index]
     }
 
     /// The exact subject required. Defaults to none (any subject).
@@ -149,42 +277,32 @@ impl<K: Clock> Validation<K> {
         self.leeway.unwrap_or(schema.leeway)
     }
 
-    /// Step 6: the registered claims of a token against a claims type's `schema` and these
-    /// settings, at `now`.
-    pub(crate) fn check_claims(
+    /// Step 6: the registered claims of a token of claims type `C` against its schema and
+    /// these settings, at `now`.
+    pub(crate) fn check_claims<C: Claims>(
         &self,
-        schema: &Schema,
         claims: Registered<'_>,
         now: NumericDate,
     ) -> Result<(), Error> {
+        let schema = &C::__SCHEMA;
         let leeway = self.effective_leeway(schema);
         check_times(&claims, now, leeway, schema.iat_window)?;
 
-        let issuer = self.issuer.as_deref().or(schema.issuer);
-        if let Some(issuer) = issuer
-            && claims.iss != Some(issuer)
-        {
-            return Err(Error::Issuer);
-        }
-
-        let audience_ok = match (&self.audience, claims.aud) {
-            (Some(expected), Some(aud)) => expected.iter().any(|expected| aud.contains(expected)),
-            (None, Some(aud)) => schema
-                .audience
-                .iter()
-                .any(|expected| aud.contains(expected)),
-            // RFC 7519 §4.1.3: no audience token passes a verifier that expects one.
-            (Some(expected), None) => expected.is_empty(),
-            (None, None) => schema.audience.is_empty(),
+        let typed = if self.per_type.is_empty() {
+            None
+        } else {
+            let type_id = typeid::of::<C>();
+            self.per_type.iter().find(|s| s.type_id == type_id)
         };
-        if !audience_ok {
-            return Err(Error::Audience);
-        }
+        self.check_issuer(typed, schema, claims.iss)?;
+        self.check_audience(typed, schema, claims.aud)?;
 
-        if let Some(subject) = &self.subject
-            && claims.sub != Some(subject.as_str())
-        {
-            return Err(Error::Subject);
+        if let Some(subject) = &self.subject {
+            match claims.sub {
+                None => return Err(Error::MissingClaim { claim: "sub" }),
+                Some(sub) if sub != subject => return Err(Error::Subject),
+                Some(_) => {}
+            }
         }
 
         if let Some(jti) = claims.jti
@@ -196,6 +314,70 @@ impl<K: Clock> Validation<K> {
             });
         }
         Ok(())
+    }
+
+    /// `iss`: the per-type issuer alone, else both the declared and the run-time one.
+    fn check_issuer(
+        &self,
+        typed: Option<&TypeSettings>,
+        schema: &Schema,
+        iss: Option<&str>,
+    ) -> Result<(), Error> {
+        let required = match typed.and_then(|typed| typed.issuer.as_deref()) {
+            Some(issuer) => [Some(issuer), None],
+            None => [schema.issuer, self.issuer.as_deref()],
+        };
+        if required.iter().all(Option::is_none) {
+            return Ok(());
+        }
+        let Some(iss) = iss else {
+            return Err(Error::MissingClaim { claim: "iss" });
+        };
+        if required.iter().flatten().any(|issuer| *issuer != iss) {
+            return Err(Error::Issuer);
+        }
+        Ok(())
+    }
+
+    /// `aud`: the token's audience must share an entry with each list in force (the
+    /// per-type one alone, else the declared and the run-time one); with none in force, a
+    /// token carrying `aud` is refused (RFC 7519 §4.1.3).
+    fn check_audience(
+        &self,
+        typed: Option<&TypeSettings>,
+        schema: &Schema,
+        aud: Option<&dyn AudienceClaim>,
+    ) -> Result<(), Error> {
+        fn shares(aud: &dyn AudienceClaim, expected: &[impl AsRef<str>]) -> bool {
+            expected
+                .iter()
+                .any(|expected| aud.contains(expected.as_ref()))
+        }
+        let (typed, declared, run_time) = match typed.and_then(|typed| typed.audience.as_deref()) {
+            Some(typed) => (Some(typed), None, None),
+            None => (
+                None,
+                (!schema.audience.is_empty()).then_some(schema.audience),
+                self.audience.as_deref(),
+            ),
+        };
+        if typed.is_none() && declared.is_none() && run_time.is_none() {
+            return match aud {
+                Some(_) => Err(Error::Audience),
+                None => Ok(()),
+            };
+        }
+        let Some(aud) = aud else {
+            return Err(Error::MissingClaim { claim: "aud" });
+        };
+        let accepted = typed.is_none_or(|expected| shares(aud, expected))
+            && declared.is_none_or(|expected| shares(aud, expected))
+            && run_time.is_none_or(|expected| shares(aud, expected));
+        if accepted {
+            Ok(())
+        } else {
+            Err(Error::Audience)
+        }
     }
 }
 
@@ -232,6 +414,21 @@ fn check_times(
         }
     }
     Ok(())
+}
+
+/// `text` as a `&'static str`, allocated once per distinct value: the run-time `typ` of
+/// [`Validation::token_type_for`] is named by [`Error::TokenType`], whose field is static.
+fn intern(text: &str) -> &'static str {
+    static INTERNED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut interned = INTERNED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(&known) = interned.iter().find(|&&known| known == text) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(text.to_owned().into_boxed_str());
+    interned.push(leaked);
+    leaked
 }
 
 #[cfg(test)]

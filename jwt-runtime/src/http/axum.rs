@@ -94,10 +94,18 @@ use crate::validation::Validation;
 /// | setting | default |
 /// | --- | --- |
 /// | keys | given to [`Verifier::new`]: one key, or a [`KeySet`](crate::KeySet) |
-/// | validation | [`Validation::new`]: the claims type's declared `iss`, `aud`, leeway |
+/// | validation | [`Validation::new`]: each claims type's declared `iss`, `aud`, leeway |
 /// | clock | [`SystemClock`] |
 /// | realm | none (the challenge has no `realm`) |
 /// | replay store | a [`MemoryStore`] of its own |
+///
+/// One verifier serves every claims type of its algorithm, and one [`Validation`] with it, so
+/// its run-time settings never erase a type's identity: an untyped
+/// [`audience`](Validation::audience) or [`issuer`](Validation::issuer) is required of every
+/// type in addition to what the type declares, and a value that replaces a declared one is
+/// given for its type alone ([`audience_for::<C>`](Validation::audience_for),
+/// [`issuer_for::<C>`](Validation::issuer_for)). A session token never passes as a refresh
+/// token declared with another `aud` or `typ`, whatever the configuration.
 ///
 /// The in-memory default protects one process. Servers behind a load balancer must share a
 /// store, e.g. `AsyncRedisStore` (feature `redis`), set with [`Verifier::replay_store`]:
@@ -170,7 +178,12 @@ impl<A: Algorithm> Verifier<A> {
     }
 
     /// Replaces the validation settings (issuer, audience, subject, leeway, maximum token
-    /// length). Their clock is not used: set the clock with [`Verifier::clock`].
+    /// length, and those given per claims type). Their clock is not used: set the clock with
+    /// [`Verifier::clock`].
+    ///
+    /// The settings apply to every claims type this verifier checks: to replace a type's
+    /// declared `aud` or `iss` from configuration, give the value for that type
+    /// ([`Validation::audience_for`], [`Validation::issuer_for`]).
     #[must_use]
     pub fn validation(self, validation: Validation) -> Self {
         self.update(|inner| inner.validation = validation.clock(inner.clock.clone()))
