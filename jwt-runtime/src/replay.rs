@@ -22,7 +22,7 @@
 //! Stores:
 //!
 //! - [`MemoryStore`]: in-process, concurrent, bounded; for a single server.
-//! - [`RedisStore`] and [`AsyncRedisStore`] (feature `redis`): `SET <key> <nonce> NX PX <ms>
+//! - [`RedisStore`] and [`AsyncRedisStore`] (features `redis`, `redis-async`): `SET <key> <nonce> NX PX <ms>
 //!   GET` on a Redis server or Redis Cluster, with a relative time to live, so that every
 //!   server behind a load balancer shares one view.
 //!
@@ -407,7 +407,7 @@ pub trait ReplayStore {
 /// A store of consumed token ids, for async callers: the asynchronous counterpart of
 /// [`ReplayStore`], with the same contract.
 ///
-/// Implemented by [`MemoryStore`] (which never waits) and, with the feature `redis`,
+/// Implemented by [`MemoryStore`] (which never waits) and, with the feature `redis-async`,
 /// [`AsyncRedisStore`]; and by `&S` for any store `S` (pass `&*arc` for an `Arc<S>`).
 pub trait AsyncReplayStore {
     /// Stores `id` unless the store already holds it, to be kept as `window` requires.

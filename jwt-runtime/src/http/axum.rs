@@ -108,7 +108,7 @@ use crate::validation::Validation;
 /// token declared with another `aud` or `typ`, whatever the configuration.
 ///
 /// The in-memory default protects one process. Servers behind a load balancer must share a
-/// store, e.g. `AsyncRedisStore` (feature `redis`), set with [`Verifier::replay_store`]:
+/// store, e.g. `AsyncRedisStore` (feature `redis-async`), set with [`Verifier::replay_store`]:
 /// otherwise a one-use token is accepted once by each server. Each one-use claims type
 /// consumes its ids in its own namespace ([`ReplayId::namespace_of`]), so one kind of token
 /// never uses up another's ids.
