@@ -66,6 +66,8 @@ use crate::time::NumericDate;
 
 mod memory;
 #[cfg(feature = "redis")]
+pub(crate) mod connection;
+#[cfg(feature = "redis")]
 mod redis;
 
 pub use self::memory::{DEFAULT_CAPACITY, MemoryStore, MemoryStoreBuilder};

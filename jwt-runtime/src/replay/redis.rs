@@ -9,17 +9,15 @@ use core::fmt;
 use core::future::Future;
 #[cfg(feature = "redis-async")]
 use std::sync::Arc;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-#[cfg(feature = "redis-async")]
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-#[cfg(feature = "redis-cluster")]
-use redis::cluster::{ClusterClient, ClusterClientBuilder, ClusterConfig};
-use redis::{Cmd, ConnectionLike, RedisError, Value};
+use redis::{Cmd, RedisError, Value};
 
 #[cfg(feature = "redis-async")]
 use super::AsyncReplayStore;
+#[cfg(feature = "redis-async")]
+use super::connection::AsyncConnection;
+use super::connection::{Nodes, SyncPool};
 use super::{
     DEFAULT_RETENTION_MARGIN, InsertOutcome, ReplayId, ReplayStore, ReplayWindow, StoreError,
     push_length_prefixed,
@@ -61,13 +59,6 @@ pub struct RedisStoreBuilder {
     margin: Duration,
     timeout: Duration,
     max_idle: usize,
-}
-
-#[derive(Clone)]
-enum Nodes {
-    Single(String),
-    #[cfg(feature = "redis-cluster")]
-    Cluster(Vec<String>),
 }
 
 /// Shows no URL: one may carry a password.
@@ -132,20 +123,10 @@ impl RedisStoreBuilder {
     /// [`StoreError::Backend`] when a URL is not a valid Redis URL (`redis://host:port/db`,
     /// `rediss://` is not enabled), or a cluster has no node.
     pub fn build(self) -> Result<RedisStore, StoreError> {
-        let target = match &self.nodes {
-            Nodes::Single(url) => {
-                SyncTarget::Single(redis::Client::open(url.as_str()).map_err(StoreError::backend)?)
-            }
-            #[cfg(feature = "redis-cluster")]
-            Nodes::Cluster(nodes) => SyncTarget::Cluster(Box::new(self.cluster_client(nodes)?)),
-        };
         Ok(RedisStore {
-            target,
+            pool: SyncPool::new(&self.nodes, self.timeout, self.max_idle)?,
             prefix: self.prefix.into_bytes().into(),
             margin: self.margin,
-            timeout: self.timeout,
-            max_idle: self.max_idle,
-            idle: Mutex::new(Vec::new()),
         })
     }
 
@@ -160,70 +141,12 @@ impl RedisStoreBuilder {
     /// `redis-cluster-async` is off.
     #[cfg(feature = "redis-async")]
     pub fn build_async(self) -> Result<AsyncRedisStore, StoreError> {
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Err(StoreError::backend(
-                "AsyncRedisStore must be built inside a tokio runtime",
-            ));
-        }
-        let connection = match &self.nodes {
-            Nodes::Single(url) => {
-                let client = redis::Client::open(url.as_str()).map_err(StoreError::backend)?;
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(self.timeout))
-                    .set_response_timeout(Some(self.timeout))
-                    .set_number_of_retries(1)
-                    .set_min_delay(Duration::from_millis(10))
-                    .set_max_delay(Duration::from_millis(100));
-                AsyncConnection::Single(
-                    ConnectionManager::new_lazy_with_config(client, config)
-                        .map_err(StoreError::backend)?,
-                )
-            }
-            #[cfg(feature = "redis-cluster-async")]
-            Nodes::Cluster(nodes) => {
-                let client = self.cluster_client(nodes)?;
-                AsyncConnection::Cluster(
-                    client.get_pending_async_connection_with_config(self.cluster_config()),
-                )
-            }
-            // Cargo features are additive, so `redis-cluster` with `redis-async` builds; only
-            // `redis-cluster-async` brings the async cluster client.
-            #[cfg(all(feature = "redis-cluster", not(feature = "redis-cluster-async")))]
-            Nodes::Cluster(_) => {
-                return Err(StoreError::backend(
-                    "an async store on a Redis Cluster needs the feature `redis-cluster-async`",
-                ));
-            }
-        };
+        let connection = AsyncConnection::new(&self.nodes, self.timeout, "AsyncRedisStore")?;
         Ok(AsyncRedisStore {
             connection,
             prefix: self.prefix.into_bytes().into(),
             margin: self.margin,
         })
-    }
-
-    #[cfg(feature = "redis-cluster")]
-    fn cluster_client(&self, nodes: &[String]) -> Result<ClusterClient, StoreError> {
-        if nodes.is_empty() {
-            return Err(StoreError::backend(
-                "a Redis Cluster needs at least one node URL",
-            ));
-        }
-        ClusterClientBuilder::new(nodes.iter().map(String::as_str))
-            .connection_timeout(self.timeout)
-            .response_timeout(self.timeout)
-            .retries(2)
-            .min_retry_wait(10)
-            .max_retry_wait(100)
-            .build()
-            .map_err(StoreError::backend)
-    }
-
-    #[cfg(feature = "redis-cluster-async")]
-    fn cluster_config(&self) -> ClusterConfig {
-        ClusterConfig::new()
-            .set_connection_timeout(self.timeout)
-            .set_response_timeout(self.timeout)
     }
 }
 
@@ -289,34 +212,9 @@ impl RedisStoreBuilder {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct RedisStore {
-    target: SyncTarget,
+    pool: SyncPool,
     prefix: Box<[u8]>,
     margin: Duration,
-    timeout: Duration,
-    max_idle: usize,
-    idle: Mutex<Vec<SyncConnection>>,
-}
-
-enum SyncTarget {
-    Single(redis::Client),
-    #[cfg(feature = "redis-cluster")]
-    Cluster(Box<ClusterClient>),
-}
-
-enum SyncConnection {
-    Single(redis::Connection),
-    #[cfg(feature = "redis-cluster")]
-    Cluster(Box<redis::cluster::ClusterConnection>),
-}
-
-impl SyncConnection {
-    fn as_dyn(&mut self) -> &mut dyn ConnectionLike {
-        match self {
-            SyncConnection::Single(connection) => connection,
-            #[cfg(feature = "redis-cluster")]
-            SyncConnection::Cluster(connection) => &mut **connection,
-        }
-    }
 }
 
 impl RedisStore {
@@ -369,77 +267,32 @@ impl RedisStore {
     /// Runs `command`. The reply says whether it came from a retry, after a first attempt
     /// that may have reached Redis.
     fn run(&self, command: &Cmd) -> Result<Reply, StoreError> {
-        let pooled = self.idle().pop();
+        let pooled = self.pool.take_idle();
         let reused = pooled.is_some();
         let mut connection = match pooled {
             Some(connection) => connection,
-            None => self.connect()?,
+            None => self.pool.connect()?,
         };
-        match command.query::<Value>(connection.as_dyn()) {
+        match connection.query(command) {
             Ok(value) => {
-                self.release(connection);
+                self.pool.release(connection);
                 Ok(Reply::First(value))
             }
             Err(error) if reused && error.is_connection_dropped() => {
                 // An idle connection died (Redis restarted, or closed it): so did the others.
                 drop(connection);
-                self.idle().clear();
+                self.pool.clear_idle();
                 // The first attempt may have reached Redis: whatever fails now, the id may
                 // be stored.
-                let mut fresh = self.connect().map_err(StoreError::unconfirmed)?;
-                let value = command
-                    .query::<Value>(fresh.as_dyn())
-                    .map_err(StoreError::unconfirmed)?;
-                self.release(fresh);
+                let mut fresh = self.pool.connect().map_err(StoreError::unconfirmed)?;
+                let value = fresh.query(command).map_err(StoreError::unconfirmed)?;
+                self.pool.release(fresh);
                 Ok(Reply::Retried(value))
             }
             // The connection is dropped: after a timeout its late reply must never be read
             // as the answer to another command.
             Err(error) => Err(sent_error(error)),
         }
-    }
-
-    fn connect(&self) -> Result<SyncConnection, StoreError> {
-        let connection = match &self.target {
-            SyncTarget::Single(client) => {
-                let connection = client
-                    .get_connection_with_timeout(self.timeout)
-                    .map_err(StoreError::backend)?;
-                connection
-                    .set_read_timeout(Some(self.timeout))
-                    .map_err(StoreError::backend)?;
-                connection
-                    .set_write_timeout(Some(self.timeout))
-                    .map_err(StoreError::backend)?;
-                SyncConnection::Single(connection)
-            }
-            #[cfg(feature = "redis-cluster")]
-            SyncTarget::Cluster(client) => {
-                let config = ClusterConfig::new()
-                    .set_connection_timeout(self.timeout)
-                    .set_response_timeout(self.timeout);
-                let connection = client
-                    .get_connection_with_config(config)
-                    .map_err(StoreError::backend)?;
-                connection
-                    .set_write_timeout(Some(self.timeout))
-                    .map_err(StoreError::backend)?;
-                SyncConnection::Cluster(Box::new(connection))
-            }
-        };
-        Ok(connection)
-    }
-
-    fn release(&self, connection: SyncConnection) {
-        let mut idle = self.idle();
-        if idle.len() < self.max_idle {
-            idle.push(connection);
-        }
-    }
-
-    fn idle(&self) -> MutexGuard<'_, Vec<SyncConnection>> {
-        // The pool holds only whole connections; a poisoned lock leaves nothing half-done.
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -466,17 +319,12 @@ enum Reply {
 
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cluster = match self.target {
-            SyncTarget::Single(_) => false,
-            #[cfg(feature = "redis-cluster")]
-            SyncTarget::Cluster(_) => true,
-        };
         f.debug_struct("RedisStore")
-            .field("cluster", &cluster)
+            .field("cluster", &self.pool.is_cluster())
             .field("prefix", &String::from_utf8_lossy(&self.prefix))
             .field("retention_margin", &self.margin)
-            .field("timeout", &self.timeout)
-            .field("idle", &self.idle().len())
+            .field("timeout", &self.pool.timeout())
+            .field("idle", &self.pool.idle_len())
             .finish_non_exhaustive()
     }
 }
@@ -520,14 +368,6 @@ pub struct AsyncRedisStore {
 }
 
 #[cfg(feature = "redis-async")]
-#[derive(Clone)]
-enum AsyncConnection {
-    Single(ConnectionManager),
-    #[cfg(feature = "redis-cluster-async")]
-    Cluster(redis::cluster_async::ClusterConnection),
-}
-
-#[cfg(feature = "redis-async")]
 impl AsyncRedisStore {
     /// A store on one Redis server, with the defaults; see [`RedisStoreBuilder`]. Must be
     /// called inside a tokio runtime.
@@ -549,16 +389,7 @@ impl AsyncRedisStore {
     }
 
     async fn run(&self, command: Cmd) -> Result<Value, StoreError> {
-        let result = match &self.connection {
-            AsyncConnection::Single(connection) => {
-                command.query_async::<Value>(&mut connection.clone()).await
-            }
-            #[cfg(feature = "redis-cluster-async")]
-            AsyncConnection::Cluster(connection) => {
-                command.query_async::<Value>(&mut connection.clone()).await
-            }
-        };
-        result.map_err(sent_error)
+        self.connection.query(command).await.map_err(sent_error)
     }
 }
 

@@ -4,18 +4,16 @@
 use core::fmt;
 #[cfg(feature = "redis-async")]
 use core::future::Future;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-#[cfg(feature = "redis-async")]
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-#[cfg(feature = "redis-cluster")]
-use redis::cluster::{ClusterClient, ClusterClientBuilder, ClusterConfig};
-use redis::{Cmd, ConnectionLike, RedisError, Value};
+use redis::{Cmd, RedisError, Value};
 
 #[cfg(feature = "redis-async")]
 use super::AsyncRevocationStore;
 use super::{Retention, Revocable, RevocationStore};
+#[cfg(feature = "redis-async")]
+use crate::replay::connection::AsyncConnection;
+use crate::replay::connection::{Nodes, SyncPool};
 use crate::replay::{DEFAULT_RETENTION_MARGIN, StoreError, push_length_prefixed};
 use crate::time::NumericDate;
 
@@ -72,13 +70,6 @@ pub struct RedisRevocationStoreBuilder {
     max_idle: usize,
 }
 
-#[derive(Clone)]
-enum Nodes {
-    Single(String),
-    #[cfg(feature = "redis-cluster")]
-    Cluster(Vec<String>),
-}
-
 /// Shows no URL: it may carry a password.
 impl fmt::Debug for RedisRevocationStoreBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -127,20 +118,10 @@ impl RedisRevocationStoreBuilder {
     ///
     /// [`StoreError::Backend`] when a URL is not a valid Redis URL, or a cluster has no node.
     pub fn build(self) -> Result<RedisRevocationStore, StoreError> {
-        let target = match &self.nodes {
-            Nodes::Single(url) => {
-                SyncTarget::Single(redis::Client::open(url.as_str()).map_err(StoreError::backend)?)
-            }
-            #[cfg(feature = "redis-cluster")]
-            Nodes::Cluster(nodes) => SyncTarget::Cluster(Box::new(self.cluster_client(nodes)?)),
-        };
         Ok(RedisRevocationStore {
-            target,
+            pool: SyncPool::new(&self.nodes, self.timeout, self.max_idle)?,
             prefix: self.prefix.into_bytes().into(),
             margin: self.margin,
-            timeout: self.timeout,
-            max_idle: self.max_idle,
-            idle: Mutex::new(Vec::new()),
         })
     }
 
@@ -154,68 +135,13 @@ impl RedisRevocationStoreBuilder {
     /// `redis-cluster-async` is off.
     #[cfg(feature = "redis-async")]
     pub fn build_async(self) -> Result<AsyncRedisRevocationStore, StoreError> {
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Err(StoreError::backend(
-                "AsyncRedisRevocationStore must be built inside a tokio runtime",
-            ));
-        }
-        let connection = match &self.nodes {
-            Nodes::Single(url) => {
-                let client = redis::Client::open(url.as_str()).map_err(StoreError::backend)?;
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(self.timeout))
-                    .set_response_timeout(Some(self.timeout))
-                    .set_number_of_retries(1)
-                    .set_min_delay(Duration::from_millis(10))
-                    .set_max_delay(Duration::from_millis(100));
-                AsyncConnection::Single(
-                    ConnectionManager::new_lazy_with_config(client, config)
-                        .map_err(StoreError::backend)?,
-                )
-            }
-            #[cfg(feature = "redis-cluster-async")]
-            Nodes::Cluster(nodes) => {
-                let config = ClusterConfig::new()
-                    .set_connection_timeout(self.timeout)
-                    .set_response_timeout(self.timeout);
-                AsyncConnection::Cluster(
-                    self.cluster_client(nodes)?
-                        .get_pending_async_connection_with_config(config),
-                )
-            }
-            // Features are additive: `redis-cluster` with `redis-async` builds, but only
-            // `redis-cluster-async` brings the async cluster client.
-            #[cfg(all(feature = "redis-cluster", not(feature = "redis-cluster-async")))]
-            Nodes::Cluster(_) => {
-                return Err(StoreError::backend(
-                    "an async store on a Redis Cluster needs the feature `redis-cluster-async`",
-                ));
-            }
-        };
+        let connection =
+            AsyncConnection::new(&self.nodes, self.timeout, "AsyncRedisRevocationStore")?;
         Ok(AsyncRedisRevocationStore {
             connection,
             prefix: self.prefix.into_bytes().into(),
             margin: self.margin,
         })
-    }
-}
-
-#[cfg(feature = "redis-cluster")]
-impl RedisRevocationStoreBuilder {
-    fn cluster_client(&self, nodes: &[String]) -> Result<ClusterClient, StoreError> {
-        if nodes.is_empty() {
-            return Err(StoreError::backend(
-                "a Redis Cluster needs at least one node URL",
-            ));
-        }
-        ClusterClientBuilder::new(nodes.iter().map(String::as_str))
-            .connection_timeout(self.timeout)
-            .response_timeout(self.timeout)
-            .retries(2)
-            .min_retry_wait(10)
-            .max_retry_wait(100)
-            .build()
-            .map_err(StoreError::backend)
     }
 }
 
@@ -251,34 +177,9 @@ impl RedisRevocationStoreBuilder {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct RedisRevocationStore {
-    target: SyncTarget,
+    pool: SyncPool,
     prefix: Box<[u8]>,
     margin: Duration,
-    timeout: Duration,
-    max_idle: usize,
-    idle: Mutex<Vec<SyncConnection>>,
-}
-
-enum SyncTarget {
-    Single(redis::Client),
-    #[cfg(feature = "redis-cluster")]
-    Cluster(Box<ClusterClient>),
-}
-
-enum SyncConnection {
-    Single(redis::Connection),
-    #[cfg(feature = "redis-cluster")]
-    Cluster(Box<redis::cluster::ClusterConnection>),
-}
-
-impl SyncConnection {
-    fn as_dyn(&mut self) -> &mut dyn ConnectionLike {
-        match self {
-            SyncConnection::Single(connection) => connection,
-            #[cfg(feature = "redis-cluster")]
-            SyncConnection::Cluster(connection) => &mut **connection,
-        }
-    }
 }
 
 impl RedisRevocationStore {
@@ -328,70 +229,28 @@ impl RedisRevocationStore {
     }
 
     fn run(&self, command: &Cmd) -> Result<Value, StoreError> {
-        let pooled = self.idle().pop();
+        let pooled = self.pool.take_idle();
         let reused = pooled.is_some();
         let mut connection = match pooled {
             Some(connection) => connection,
-            None => self.connect()?,
+            None => self.pool.connect()?,
         };
-        match command.query::<Value>(connection.as_dyn()) {
+        match connection.query(command) {
             Ok(value) => {
-                self.release(connection);
+                self.pool.release(connection);
                 Ok(value)
             }
             Err(error) if reused && error.is_connection_dropped() => {
                 // An idle connection died (Redis restarted): so did the others. The command
                 // is idempotent, so it is simply sent again.
-                self.idle().clear();
-                let mut fresh = self.connect()?;
-                let value = command.query::<Value>(fresh.as_dyn()).map_err(sent_error)?;
-                self.release(fresh);
+                self.pool.clear_idle();
+                let mut fresh = self.pool.connect()?;
+                let value = fresh.query(command).map_err(sent_error)?;
+                self.pool.release(fresh);
                 Ok(value)
             }
             Err(error) => Err(sent_error(error)),
         }
-    }
-
-    fn connect(&self) -> Result<SyncConnection, StoreError> {
-        match &self.target {
-            SyncTarget::Single(client) => {
-                let connection = client
-                    .get_connection_with_timeout(self.timeout)
-                    .map_err(StoreError::backend)?;
-                connection
-                    .set_read_timeout(Some(self.timeout))
-                    .map_err(StoreError::backend)?;
-                connection
-                    .set_write_timeout(Some(self.timeout))
-                    .map_err(StoreError::backend)?;
-                Ok(SyncConnection::Single(connection))
-            }
-            #[cfg(feature = "redis-cluster")]
-            SyncTarget::Cluster(client) => {
-                let config = ClusterConfig::new()
-                    .set_connection_timeout(self.timeout)
-                    .set_response_timeout(self.timeout);
-                let connection = client
-                    .get_connection_with_config(config)
-                    .map_err(StoreError::backend)?;
-                connection
-                    .set_write_timeout(Some(self.timeout))
-                    .map_err(StoreError::backend)?;
-                Ok(SyncConnection::Cluster(Box::new(connection)))
-            }
-        }
-    }
-
-    fn release(&self, connection: SyncConnection) {
-        let mut idle = self.idle();
-        if idle.len() < self.max_idle {
-            idle.push(connection);
-        }
-    }
-
-    fn idle(&self) -> MutexGuard<'_, Vec<SyncConnection>> {
-        // The pool holds only whole connections: a poisoned lock leaves nothing half-done.
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -417,7 +276,7 @@ impl fmt::Debug for RedisRevocationStore {
         f.debug_struct("RedisRevocationStore")
             .field("prefix", &String::from_utf8_lossy(&self.prefix))
             .field("retention_margin", &self.margin)
-            .field("timeout", &self.timeout)
+            .field("timeout", &self.pool.timeout())
             .finish_non_exhaustive()
     }
 }
@@ -432,26 +291,6 @@ pub struct AsyncRedisRevocationStore {
     connection: AsyncConnection,
     prefix: std::sync::Arc<[u8]>,
     margin: Duration,
-}
-
-#[cfg(feature = "redis-async")]
-#[derive(Clone)]
-enum AsyncConnection {
-    Single(ConnectionManager),
-    #[cfg(feature = "redis-cluster-async")]
-    Cluster(redis::cluster_async::ClusterConnection),
-}
-
-#[cfg(feature = "redis-async")]
-impl AsyncConnection {
-    async fn run(mut self, command: Cmd) -> Result<Value, StoreError> {
-        let result = match &mut self {
-            AsyncConnection::Single(connection) => command.query_async::<Value>(connection).await,
-            #[cfg(feature = "redis-cluster-async")]
-            AsyncConnection::Cluster(connection) => command.query_async::<Value>(connection).await,
-        };
-        result.map_err(sent_error)
-    }
 }
 
 #[cfg(feature = "redis-async")]
@@ -473,10 +312,10 @@ impl AsyncRedisRevocationStore {
     /// A [`StoreError`] when it does not.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.connection
-            .clone()
-            .run(redis::cmd("PING"))
+            .query(redis::cmd("PING"))
             .await
             .map(drop)
+            .map_err(sent_error)
     }
 }
 
@@ -490,7 +329,7 @@ impl AsyncRevocationStore for AsyncRedisRevocationStore {
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         let command = revoke_command(&self.prefix, target, before, retention, self.margin);
         let connection = self.connection.clone();
-        async move { revoked(&connection.run(command).await?) }
+        async move { revoked(&connection.query(command).await.map_err(sent_error)?) }
     }
 
     fn revoked_before(
@@ -499,7 +338,7 @@ impl AsyncRevocationStore for AsyncRedisRevocationStore {
     ) -> impl Future<Output = Result<Option<NumericDate>, StoreError>> + Send {
         let command = lookup_command(&self.prefix, target);
         let connection = self.connection.clone();
-        async move { instant(connection.run(command).await?) }
+        async move { instant(connection.query(command).await.map_err(sent_error)?) }
     }
 }
 
