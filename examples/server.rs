@@ -1,69 +1,121 @@
-//! A small JSON API authenticated with JWTs: log in, call protected routes with the token,
-//! and redeem one-time action tokens (protected by `jti`).
+//! A small JSON API authenticated with JWTs, from login to logout: access and refresh tokens,
+//! refresh-token rotation with reuse detection, logout everywhere, one-time links, a JWKS for
+//! the access-token key, and CORS for a browser front end served from another origin.
 //!
 //! ```text
-//! cargo run --example server -- [--port 3000] [--host 127.0.0.1] [--redis redis://127.0.0.1:6379/] [--key BASE64URL]
+//! cargo run --example server -- [--port 3000] [--frontend-port 8080] [--redis redis://127.0.0.1:6379/]
 //! ```
 //!
 //! | option | environment | default |
 //! | --- | --- | --- |
 //! | `--port N` (0: any free port) | `PORT` | 3000 |
 //! | `--host ADDR` | `HOST` | 127.0.0.1 |
-//! | `--redis URL`: consume one-time tokens in Redis, shared by every instance | `REDIS_URL` | in-memory store |
-//! | `--key BASE64URL`: the HS256 key, 32 bytes or more; instances that share tokens share it | `JWT_KEY` | a fresh random key |
+//! | `--redis URL`: replay and revocation records in Redis, shared by every instance | `REDIS_URL` | in-memory stores |
+//! | `--key BASE64URL`: the HS256 key of refresh and one-time tokens, 32 bytes or more | `JWT_KEY` | a fresh random key |
+//! | `--signing-key JWK`: the Ed25519 private JWK that signs access tokens | `JWT_SIGNING_KEY` | a fresh random key |
+//! | `--allow-origin ORIGIN` (repeatable): a browser origin allowed to call the API (CORS) | `ALLOWED_ORIGINS` (comma-separated) | none |
+//! | `--frontend-port N`: also serve the demo front end on this port (0: any), and allow its origin | `FRONTEND_PORT` | not served |
+//!
+//! Instances that accept each other's tokens share `--key`, `--signing-key` and `--redis`.
+//!
+//! # Two keys, three kinds of token
+//!
+//! - **Access tokens** (`typ` `at+jwt`, audience `api`, 15 minutes) are signed with Ed25519,
+//!   a public-key algorithm: any other service can verify them with the public key this one
+//!   publishes at `/.well-known/jwks.json`, and none of them can mint one.
+//! - **Refresh tokens** (`typ` `refresh+jwt`, 7 days, one-use) and **one-time action tokens**
+//!   (`typ` `action+jwt`, 5 minutes, one-use) are only ever read by this service, so they
+//!   stay HMAC (HS256): faster, and the key never leaves it. Both kinds share that key; their
+//!   `typ` keeps them apart, so a refresh token is never redeemed as an action or the other
+//!   way round.
+//!
+//! # Sessions that end
+//!
+//! `POST /token` consumes the presented refresh token (in the replay store, so every
+//! instance sharing Redis agrees) and issues a new pair. A refresh token presented a second
+//! time means it was copied: the whole session (its *family*) is revoked, and the newest
+//! refresh token of it fails too. `POST /logout` revokes every token of the caller issued
+//! before now, on every instance sharing the store; access tokens are checked against that
+//! record on each request. Tokens carry `iat` in milliseconds (a JSON number may have a
+//! fraction, RFC 7519 §2), so that a logout revokes exactly the tokens issued before it and
+//! a login right after it works.
 //!
 //! Routes (all JSON):
 //!
 //! | route | auth | what |
 //! | --- | --- | --- |
-//! | `POST /login` `{"username","password"}` | none | a 15-minute session token |
-//! | `GET /me` | session | the caller's verified claims |
-//! | `GET /admin` | session with role `admin` | 403 `insufficient_scope` otherwise |
-//! | `POST /actions/token` | session | a one-time action token (5 minutes, random `jti`) |
+//! | `POST /login` `{"username","password"}` | none | an OAuth 2.0 token response: access and refresh token |
+//! | `POST /token` `{"refresh_token"}` | refresh token in the body | the next pair; the old refresh token is used up |
+//! | `POST /logout` | access | revokes every token of the caller issued before now |
+//! | `GET /me` | access | the caller's verified claims |
+//! | `GET /admin` | access with role `admin` | 403 `insufficient_scope` otherwise |
+//! | `POST /actions/token` | access | a one-time action token (5 minutes, random `jti`) |
 //! | `POST /actions/redeem` | action token | accepted once; a second use is 401 |
-//! | `GET /public/ping`, `GET /protected/ping` | none / session | the same tiny answer, for benchmarks |
+//! | `GET /.well-known/jwks.json` | none | the public key of the access tokens |
+//! | `GET /public/ping`, `GET /protected/ping` | none / access | the same tiny answer, for benchmarks |
 //!
 //! Demo users (passwords hashed with Argon2id at start-up, checked with Argon2id):
 //! `alice` / `correct horse battery staple` (roles `user`, `admin`) and `bob` /
 //! `hunter2-but-longer` (role `user`).
+//!
+//! The front end (`examples/frontend/`: plain HTML and JavaScript, no build step) keeps its
+//! tokens in memory only, never in `localStorage`, and calls the API across origins.
 
 use std::error::Error as StdError;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use axum::extract::{FromRef, State};
-use axum::http::StatusCode;
+use axum::extract::{FromRef, FromRequestParts, State};
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE,
+};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jwt_runtime::http::axum::{Bearer, BearerRejection, Verifier};
-use jwt_runtime::http::{Realm, Rejection};
-use jwt_runtime::replay::RedisStore;
-use jwt_runtime::{Claims, HmacKey, Hs256, NumericDate};
+use jwt_runtime::http::{Realm, Rejection, TokenResponse};
+use jwt_runtime::replay::{
+    AsyncRedisStore, AsyncReplayStore, InsertOutcome, MemoryStore, RedisStore, ReplayId,
+    ReplayWindow, StoreError,
+};
+use jwt_runtime::sessions::{
+    MemoryRevocationStore, RedisRevocationStore, RefreshClaims, Sessions, SharedRevocationStore,
+};
+use jwt_runtime::{
+    Claims, Clock, Ed25519PrivateKey, EdDsa, Error, HmacKey, Hs256, NumericDate, PublicKeySet,
+    Validation, Validity,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The issuer of every token this service makes, and the realm of its challenges.
 pub const ISSUER: &str = "jwt-suite-example";
-/// How long a session token lives.
-pub const SESSION_TTL: Duration = Duration::from_secs(15 * 60);
+/// How long an access token lives.
+pub const ACCESS_TTL: Duration = Duration::from_secs(15 * 60);
+/// How long a refresh token lives: the longest-lived token, so revocation records are kept
+/// this long.
+pub const REFRESH_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// How long a one-time action token lives.
 pub const ACTION_TTL: Duration = Duration::from_secs(5 * 60);
 
-/// A session: the token `POST /login` returns, for the API routes.
+/// An access token: what `POST /login` and `POST /token` return for the API routes. Signed
+/// with Ed25519; checked against revocation on every request.
 #[derive(Claims, Debug)]
-#[claims(iss = "jwt-suite-example", aud = "api")]
+#[claims(alg = "EdDSA", typ = "at+jwt", iss = "jwt-suite-example", aud = "api")]
 pub struct Session {
     /// The user name.
     pub sub: String,
-    /// Expiry: 15 minutes after login.
+    /// Expiry: 15 minutes after issue.
     pub exp: NumericDate,
-    /// Issued at: never in the future.
+    /// Issued at, in milliseconds: compared with the instant of a logout.
     pub iat: NumericDate,
     /// The display name.
     pub name: String,
@@ -71,10 +123,32 @@ pub struct Session {
     pub roles: Vec<String>,
 }
 
-/// A one-time action token: its `jti` makes it one-use, consumed on redemption. Its own
-/// audience keeps it apart from session tokens.
+/// A refresh token: one-use (`jti`), in a family fixed at login.
 #[derive(Claims, Debug)]
-#[claims(iss = "jwt-suite-example", aud = "one-time-action")]
+#[claims(typ = "refresh+jwt", iss = "jwt-suite-example")]
+pub struct Refresh {
+    /// The user name.
+    pub sub: String,
+    /// Expiry: 7 days after issue.
+    pub exp: NumericDate,
+    /// Issued at.
+    pub iat: NumericDate,
+    /// The unique id, consumed by the refresh that uses it.
+    pub jti: String,
+    /// The session's family id, inherited by every refresh token rotated from it.
+    pub fam: String,
+}
+
+impl RefreshClaims for Refresh {
+    fn family(&self) -> &str {
+        &self.fam
+    }
+}
+
+/// A one-time action token (a link in an e-mail, say): its `jti` makes it one-use, consumed
+/// on redemption. Its own `typ` keeps it apart from refresh tokens signed with the same key.
+#[derive(Claims, Debug)]
+#[claims(typ = "action+jwt", iss = "jwt-suite-example", aud = "one-time-action")]
 pub struct ActionToken {
     /// The user it was issued to.
     pub sub: String,
@@ -95,17 +169,46 @@ pub struct Config {
     pub host: IpAddr,
     /// The port to listen on; 0 picks a free one.
     pub port: u16,
-    /// A Redis URL: one-time tokens are then consumed in Redis, shared by every instance.
+    /// A Redis URL: replay and revocation records are then kept in Redis, shared by every
+    /// instance.
     pub redis: Option<String>,
-    /// The HS256 key as base64url; `None` generates one.
+    /// The HS256 key of refresh and action tokens, as base64url; `None` generates one.
     pub key: Option<String>,
+    /// The Ed25519 private JWK of access tokens; `None` generates one.
+    pub signing_key: Option<String>,
+    /// Browser origins allowed to call the API (`http://127.0.0.1:8080`).
+    pub allowed_origins: Vec<String>,
+    /// Serve the front end on this port too (0: any free one), and allow its origin.
+    pub frontend_port: Option<u16>,
+}
+
+impl Default for Config {
+    /// Loopback, port 3000, memory stores, fresh keys, no other origin, no front end.
+    fn default() -> Self {
+        Config {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 3000,
+            redis: None,
+            key: None,
+            signing_key: None,
+            allowed_origins: Vec::new(),
+            frontend_port: None,
+        }
+    }
 }
 
 const USAGE: &str = "usage: server [--port N] [--host ADDR] [--redis URL] [--key BASE64URL]
-  --port N          port to listen on, 0 for any free port (env PORT, default 3000)
-  --host ADDR       address to listen on (env HOST, default 127.0.0.1)
-  --redis URL       consume one-time tokens in Redis (env REDIS_URL, default in memory)
-  --key BASE64URL   HS256 key, at least 32 bytes (env JWT_KEY, default random)";
+              [--signing-key JWK] [--allow-origin ORIGIN]... [--frontend-port N]
+  --port N              API port, 0 for any free port (env PORT, default 3000)
+  --host ADDR           address to listen on (env HOST, default 127.0.0.1)
+  --redis URL           replay and revocation records in Redis (env REDIS_URL, default in memory)
+  --key BASE64URL       HS256 key of refresh and one-time tokens, at least 32 bytes
+                        (env JWT_KEY, default random)
+  --signing-key JWK     Ed25519 private JWK of access tokens (env JWT_SIGNING_KEY, default random)
+  --allow-origin ORIGIN a browser origin allowed to call the API; repeatable
+                        (env ALLOWED_ORIGINS, comma-separated)
+  --frontend-port N     serve the demo front end on this port too, 0 for any, and allow its
+                        origin (env FRONTEND_PORT)";
 
 impl Config {
     /// Reads `args` (without the program name), falling back to the environment for each
@@ -122,6 +225,9 @@ impl Config {
         let mut host = env("HOST");
         let mut redis = env("REDIS_URL");
         let mut key = env("JWT_KEY");
+        let mut signing_key = env("JWT_SIGNING_KEY");
+        let mut frontend_port = env("FRONTEND_PORT");
+        let mut origins: Vec<String> = Vec::new();
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let slot = match arg.as_str() {
@@ -129,6 +235,15 @@ impl Config {
                 "--host" => &mut host,
                 "--redis" => &mut redis,
                 "--key" => &mut key,
+                "--signing-key" => &mut signing_key,
+                "--frontend-port" => &mut frontend_port,
+                "--allow-origin" => {
+                    origins.push(
+                        args.next()
+                            .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))?,
+                    );
+                    continue;
+                }
                 "-h" | "--help" => return Err(USAGE.to_owned()),
                 other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
             };
@@ -137,9 +252,19 @@ impl Config {
                     .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))?,
             );
         }
+        if origins.is_empty() {
+            origins = env("ALLOWED_ORIGINS")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|origin| !origin.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        let parse_port = |port: &str| port.parse().map_err(|_| format!("invalid port {port:?}"));
         Ok(Config {
             port: match port.as_deref() {
-                Some(port) => port.parse().map_err(|_| format!("invalid port {port:?}"))?,
+                Some(port) => parse_port(port)?,
                 None => 3000,
             },
             host: match host.as_deref() {
@@ -150,7 +275,56 @@ impl Config {
             },
             redis: redis.filter(|url| !url.is_empty()),
             key: key.filter(|key| !key.is_empty()),
+            signing_key: signing_key.filter(|key| !key.is_empty()),
+            allowed_origins: origins,
+            frontend_port: match frontend_port.as_deref().filter(|port| !port.is_empty()) {
+                Some(port) => Some(parse_port(port)?),
+                None => None,
+            },
         })
+    }
+}
+
+/// The wall clock in milliseconds. The library's `SystemClock` reads whole seconds, as most
+/// token consumers expect; here a logout must tell apart the tokens issued just before it
+/// from those issued just after, within the same second.
+#[derive(Debug, Clone, Copy)]
+pub struct MillisecondClock;
+
+impl Clock for MillisecondClock {
+    fn now(&self) -> NumericDate {
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis());
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "milliseconds since 1970 fit an f64's 53 bits exactly for 285,000 years"
+        )]
+        let secs = millis as f64 / 1000.0;
+        NumericDate::from_f64(secs).unwrap_or(NumericDate::from_secs(0))
+    }
+}
+
+/// The replay store of one-use tokens (refresh and action tokens): in this process, or in
+/// Redis shared by every instance.
+#[derive(Clone)]
+enum ReplayStore {
+    Memory(Arc<MemoryStore>),
+    Redis(AsyncRedisStore),
+}
+
+impl AsyncReplayStore for ReplayStore {
+    async fn insert_if_absent(
+        &self,
+        id: ReplayId<'_>,
+        window: ReplayWindow,
+    ) -> Result<InsertOutcome, StoreError> {
+        match self {
+            ReplayStore::Memory(store) => {
+                AsyncReplayStore::insert_if_absent(&**store, id, window).await
+            }
+            ReplayStore::Redis(store) => store.insert_if_absent(id, window).await,
+        }
     }
 }
 
@@ -165,8 +339,19 @@ struct User {
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    key: HmacKey<Hs256>,
-    verifier: Verifier<Hs256>,
+    /// Signs access tokens.
+    signing_key: Ed25519PrivateKey,
+    /// Verifies access tokens (its public key).
+    access: Verifier<EdDsa>,
+    /// Signs and verifies refresh and action tokens.
+    secret_key: HmacKey<Hs256>,
+    /// Verifies action tokens, consuming their `jti` in `replay`.
+    secret: Verifier<Hs256>,
+    /// The published key set: the access tokens' public key.
+    jwks: Arc<str>,
+    sessions: Sessions<MillisecondClock>,
+    replay: ReplayStore,
+    revocations: SharedRevocationStore,
     users: Arc<[User]>,
     /// A hash of a random password, checked when the user name is unknown, so that a failed
     /// login takes as long whether or not the user exists.
@@ -175,9 +360,35 @@ pub struct AppState {
     hashing: Arc<tokio::sync::Semaphore>,
 }
 
+impl FromRef<AppState> for Verifier<EdDsa> {
+    fn from_ref(state: &AppState) -> Self {
+        state.access.clone()
+    }
+}
+
 impl FromRef<AppState> for Verifier<Hs256> {
     fn from_ref(state: &AppState) -> Self {
-        state.verifier.clone()
+        state.secret.clone()
+    }
+}
+
+/// A verified access token of a subject not logged out since it was issued.
+pub struct SignedIn(pub Session);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = BearerRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Bearer(session) = Bearer::<Session>::from_request_parts(parts, state).await?;
+        state
+            .sessions
+            .check_not_revoked_async(&session, &state.revocations)
+            .await
+            .map_err(|error| state.access.reject(Rejection::from(&error)))?;
+        Ok(SignedIn(session))
     }
 }
 
@@ -193,79 +404,175 @@ fn verify_password(password: &[u8], hash: &str) -> bool {
         .is_ok_and(|hash| Argon2::default().verify_password(password, &hash).is_ok())
 }
 
-/// Builds the service: hashes the demo passwords, loads or makes the key, and picks the
-/// replay store. Must run inside a tokio runtime (the Redis store is bound to it).
+/// Builds the API: hashes the demo passwords, loads or makes the keys, picks the stores, and
+/// answers CORS for `config.allowed_origins`. Must run inside a tokio runtime (the Redis
+/// stores are bound to it).
 ///
 /// # Errors
 ///
-/// An invalid key or Redis URL, or a hashing failure.
+/// An invalid key, origin or Redis URL, or a hashing failure.
 pub async fn app(config: &Config) -> Result<Router, Box<dyn StdError + Send + Sync>> {
-    let key = match &config.key {
+    let secret_key = match &config.key {
         Some(key) => HmacKey::<Hs256>::from_base64url(key)?,
         None => {
             eprintln!(
-                "warning: no --key / JWT_KEY given: using a random key, so tokens die with this process"
+                "warning: no --key / JWT_KEY given: using a random key, so refresh tokens die with this process"
             );
             HmacKey::generate()?
         }
     };
-    let mut verifier = Verifier::new(key.clone()).realm(Realm::from_static(ISSUER));
-    if let Some(url) = &config.redis {
-        let store = RedisStore::builder(url.as_str())
-            .key_prefix("jwt-suite-example:jti:")
-            .build_async()?;
-        if let Err(error) = store.ping().await {
+    let signing_key = match &config.signing_key {
+        Some(jwk) => Ed25519PrivateKey::from_jwk(jwk)?,
+        None => {
             eprintln!(
-                "warning: Redis does not answer yet ({error}); one-time tokens are refused until it does"
+                "warning: no --signing-key / JWT_SIGNING_KEY given: using a random key, so access tokens die with this process"
             );
+            Ed25519PrivateKey::generate()?
         }
-        verifier = verifier.replay_store(store);
-    }
+    };
+    let public_keys = PublicKeySet::new(vec![signing_key.public_key()])?;
+    let jwks: Arc<str> = public_keys.to_jwks().into();
+
+    let (replay, revocations) = match &config.redis {
+        Some(url) => {
+            let replay = RedisStore::builder(url.as_str())
+                .key_prefix("jwt-suite-example:jti:")
+                .build_async()?;
+            let revocations = RedisRevocationStore::builder(url.as_str())
+                .key_prefix("jwt-suite-example:revoked:")
+                .build_async()?;
+            if let Err(error) = replay.ping().await {
+                eprintln!(
+                    "warning: Redis does not answer yet ({error}); one-use and revocable tokens are refused until it does"
+                );
+            }
+            (
+                ReplayStore::Redis(replay),
+                SharedRevocationStore::new(revocations),
+            )
+        }
+        None => (
+            ReplayStore::Memory(Arc::new(MemoryStore::new())),
+            SharedRevocationStore::new(MemoryRevocationStore::new()),
+        ),
+    };
+    let realm = Realm::from_static(ISSUER);
+    let access = Verifier::new(public_keys)
+        .clock(MillisecondClock)
+        .realm(realm.clone());
+    let secret = Verifier::new(secret_key.clone())
+        .clock(MillisecondClock)
+        .realm(realm)
+        .replay_store(replay.clone());
+    let sessions = Sessions::new(REFRESH_TTL).validation(Validation::new().clock(MillisecondClock));
 
     // Hashing is deliberately slow: do it off the async threads.
-    let users = tokio::task::spawn_blocking(|| -> Result<_, Box<dyn StdError + Send + Sync>> {
-        let decoy = HmacKey::<Hs256>::generate_base64url()?;
-        let users = [
-            (
-                "alice",
-                "Alice",
-                &["user", "admin"][..],
-                "correct horse battery staple",
-            ),
-            ("bob", "Bob", &["user"][..], "hunter2-but-longer"),
-        ]
-        .into_iter()
-        .map(|(name, display_name, roles, password)| {
-            Ok(User {
-                name,
-                display_name,
-                roles,
-                password_hash: hash_password(password.as_bytes())?,
+    let (users, decoy_hash) =
+        tokio::task::spawn_blocking(|| -> Result<_, Box<dyn StdError + Send + Sync>> {
+            let decoy = HmacKey::<Hs256>::generate_base64url()?;
+            let users = [
+                (
+                    "alice",
+                    "Alice",
+                    &["user", "admin"][..],
+                    "correct horse battery staple",
+                ),
+                ("bob", "Bob", &["user"][..], "hunter2-but-longer"),
+            ]
+            .into_iter()
+            .map(|(name, display_name, roles, password)| {
+                Ok(User {
+                    name,
+                    display_name,
+                    roles,
+                    password_hash: hash_password(password.as_bytes())?,
+                })
             })
+            .collect::<Result<Vec<User>, Box<dyn StdError + Send + Sync>>>()?;
+            Ok((users, hash_password(decoy.as_bytes())?))
         })
-        .collect::<Result<Vec<User>, Box<dyn StdError + Send + Sync>>>()?;
-        Ok((users, hash_password(decoy.as_bytes())?))
-    })
-    .await??;
+        .await??;
 
     let state = AppState {
-        key,
-        verifier,
-        users: users.0.into(),
-        decoy_hash: users.1.into(),
+        signing_key,
+        access,
+        secret_key,
+        secret,
+        jwks,
+        sessions,
+        replay,
+        revocations,
+        users: users.into(),
+        decoy_hash: decoy_hash.into(),
         hashing: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         )),
     };
     Ok(Router::new()
         .route("/login", post(login))
+        .route("/token", post(refresh))
+        .route("/logout", post(logout))
         .route("/me", get(me))
         .route("/admin", get(admin))
         .route("/actions/token", post(issue_action_token))
         .route("/actions/redeem", post(redeem_action_token))
+        .route("/.well-known/jwks.json", get(published_keys))
         .route("/public/ping", get(public_ping))
         .route("/protected/ping", get(protected_ping))
+        .layer(cors(&config.allowed_origins)?)
         .with_state(state))
+}
+
+/// CORS for browser front ends on other origins. The layer answers a preflight `OPTIONS`
+/// itself, before any route or token check; only the listed origins get an
+/// `Access-Control-Allow-Origin`, so a browser on any other origin refuses to hand the
+/// answer to its page. No credentials mode: the token travels in `Authorization`, not in a
+/// cookie.
+fn cors(origins: &[String]) -> Result<CorsLayer, Box<dyn StdError + Send + Sync>> {
+    let origins = origins
+        .iter()
+        .map(|origin| {
+            HeaderValue::from_str(origin.trim_end_matches('/'))
+                .map_err(|_| format!("invalid origin {origin:?}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([AUTHORIZATION, CONTENT_TYPE])
+        .expose_headers([WWW_AUTHENTICATE])
+        .max_age(Duration::from_secs(600)))
+}
+
+/// The front end, for a browser: `index.html`, `app.js`, and `config.js`, which tells the
+/// page where the API is (`api`, e.g. `http://127.0.0.1:3000`).
+pub fn frontend(api: &str) -> Router {
+    let config = format!(
+        "window.API_BASE = {};\n",
+        Value::from(api.trim_end_matches('/'))
+    );
+    let page = |content_type: &'static str, body: String| {
+        move || async move { ([(CONTENT_TYPE, content_type)], body) }
+    };
+    Router::new()
+        .route(
+            "/",
+            get(page(
+                "text/html; charset=utf-8",
+                include_str!("frontend/index.html").to_owned(),
+            )),
+        )
+        .route(
+            "/app.js",
+            get(page(
+                "text/javascript; charset=utf-8",
+                include_str!("frontend/app.js").to_owned(),
+            )),
+        )
+        .route(
+            "/config.js",
+            get(page("text/javascript; charset=utf-8", config)),
+        )
 }
 
 #[derive(Deserialize)]
@@ -274,7 +581,12 @@ struct Login {
     password: String,
 }
 
-/// An error response with a JSON body.
+#[derive(Deserialize)]
+struct RefreshRequest {
+    refresh_token: String,
+}
+
+/// An error response with a JSON body (RFC 6749 §5.2 names for the token routes).
 fn error(status: StatusCode, error: &str, description: &str) -> Response {
     (
         status,
@@ -283,8 +595,52 @@ fn error(status: StatusCode, error: &str, description: &str) -> Response {
         .into_response()
 }
 
-fn now() -> NumericDate {
-    NumericDate::now()
+fn server_error(description: &str) -> Response {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        description,
+    )
+}
+
+impl AppState {
+    /// A new access and refresh token for `user`, the refresh token in `family`, issued at
+    /// `now`, as an OAuth 2.0 token response (not to be cached).
+    fn token_response(&self, user: &User, family: String, now: NumericDate) -> Response {
+        let access = Validity::starting_at(now, ACCESS_TTL);
+        let refresh = Validity::starting_at(now, REFRESH_TTL);
+        let Ok(jti) = jwt_runtime::random_token_id() else {
+            return server_error("no randomness");
+        };
+        let access = Session {
+            sub: user.name.to_owned(),
+            exp: access.expires_at,
+            iat: access.issued_at,
+            name: user.display_name.to_owned(),
+            roles: user.roles.iter().map(|&role| role.to_owned()).collect(),
+        }
+        .encode(&self.signing_key);
+        let refresh = Refresh {
+            sub: user.name.to_owned(),
+            exp: refresh.expires_at,
+            iat: refresh.issued_at,
+            jti,
+            fam: family,
+        }
+        .encode(&self.secret_key);
+        match (access, refresh) {
+            (Ok(access), Ok(refresh)) => (
+                [(CACHE_CONTROL, "no-store")],
+                Json(TokenResponse::bearer(access, ACCESS_TTL).with_refresh_token(refresh)),
+            )
+                .into_response(),
+            _ => server_error("could not issue a token"),
+        }
+    }
+
+    fn user(&self, name: &str) -> Option<&User> {
+        self.users.iter().find(|user| user.name == name)
+    }
 }
 
 async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Response {
@@ -321,47 +677,104 @@ async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Respo
             "unknown user or wrong password",
         );
     };
-
-    let now = now();
-    let session = Session {
-        sub: user.name.to_owned(),
-        exp: now + SESSION_TTL,
-        iat: now,
-        name: user.display_name.to_owned(),
-        roles: user.roles.iter().map(|&role| role.to_owned()).collect(),
+    // A login starts a new family: the refresh tokens of this session, and only them.
+    let Ok(family) = jwt_runtime::random_token_id() else {
+        return server_error("no randomness");
     };
-    match session.encode(&state.key) {
-        Ok(token) => Json(json!({
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": SESSION_TTL.as_secs(),
-        }))
-        .into_response(),
-        Err(_) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "could not issue a token",
+    state.token_response(user, family, MillisecondClock.now())
+}
+
+/// Rotation: the presented refresh token is used up (on every instance sharing the store),
+/// and the next pair continues its family. A second use revokes the family.
+async fn refresh(State(state): State<AppState>, Json(request): Json<RefreshRequest>) -> Response {
+    let rotation = state
+        .sessions
+        .rotate_async::<Refresh, _, _, _>(
+            &request.refresh_token,
+            &state.secret_key,
+            &state.replay,
+            &state.revocations,
+        )
+        .await;
+    let rotation = match rotation {
+        Ok(rotation) => rotation,
+        Err(Error::StoreUnavailable(_) | Error::ReplayUnconfirmed(_)) => {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "the refresh token cannot be checked now; try again later",
+            );
+        }
+        Err(Error::RefreshReuse) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "the refresh token was already used: the session is revoked, sign in again",
+            );
+        }
+        Err(Error::Revoked) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "the session was revoked, sign in again",
+            );
+        }
+        Err(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "the refresh token is not valid",
+            );
+        }
+    };
+    let rotated_at = rotation.rotated_at();
+    let claims = rotation.into_claims();
+    // Roles and names are read again: a refresh picks up changes to the account.
+    match state.user(&claims.sub) {
+        Some(user) => state.token_response(user, claims.fam, rotated_at),
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "the account no longer exists",
         ),
     }
 }
 
-async fn me(Bearer(session): Bearer<Session>) -> Json<Value> {
+/// Logout everywhere: every token of the caller issued before now, access and refresh, on
+/// every instance sharing the store.
+async fn logout(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
+    match state
+        .sessions
+        .log_out_everywhere_async(&state.revocations, &session.sub)
+        .await
+    {
+        Ok(at) => Json(json!({ "logged_out": session.sub, "revoked_before": at.as_f64() }))
+            .into_response(),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "the logout was not recorded; try again",
+        ),
+    }
+}
+
+async fn me(SignedIn(session): SignedIn) -> Json<Value> {
     Json(json!({
         "sub": session.sub,
         "name": session.name,
         "roles": session.roles,
-        "iat": session.iat.as_secs(),
-        "exp": session.exp.as_secs(),
+        "iat": session.iat.as_f64(),
+        "exp": session.exp.as_f64(),
     }))
 }
 
 async fn admin(
     State(state): State<AppState>,
-    Bearer(session): Bearer<Session>,
+    SignedIn(session): SignedIn,
 ) -> Result<Json<Value>, BearerRejection> {
     if !session.roles.iter().any(|role| role == "admin") {
         return Err(state
-            .verifier
+            .access
             .reject(Rejection::insufficient_scope_for("admin")));
     }
     Ok(Json(json!({ "admin": true, "sub": session.sub })))
@@ -369,34 +782,23 @@ async fn admin(
 
 async fn issue_action_token(
     State(state): State<AppState>,
-    Bearer(session): Bearer<Session>,
+    SignedIn(session): SignedIn,
 ) -> Response {
-    let jti = match jwt_runtime::random_token_id() {
-        Ok(id) => id,
-        Err(_) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                "no randomness",
-            );
-        }
+    let Ok(jti) = jwt_runtime::random_token_id() else {
+        return server_error("no randomness");
     };
-    let now = now();
+    let validity = Validity::starting_at(MillisecondClock.now(), ACTION_TTL);
     let action = ActionToken {
         sub: session.sub,
-        exp: now + ACTION_TTL,
-        iat: now,
+        exp: validity.expires_at,
+        iat: validity.issued_at,
         jti,
         action: "delete-account".to_owned(),
     };
-    match action.encode(&state.key) {
+    match action.encode(&state.secret_key) {
         Ok(token) => Json(json!({ "action_token": token, "expires_in": ACTION_TTL.as_secs() }))
             .into_response(),
-        Err(_) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "could not issue a token",
-        ),
+        Err(_) => server_error("could not issue a token"),
     }
 }
 
@@ -406,25 +808,54 @@ async fn redeem_action_token(Bearer(action): Bearer<ActionToken>) -> Json<Value>
     Json(json!({ "redeemed": action.jti, "action": action.action, "sub": action.sub }))
 }
 
+/// The access tokens' public key (RFC 7517 key set), for other services.
+async fn published_keys(State(state): State<AppState>) -> Response {
+    (
+        [
+            (CONTENT_TYPE, "application/jwk-set+json"),
+            (CACHE_CONTROL, "max-age=300"),
+        ],
+        state.jwks.to_string(),
+    )
+        .into_response()
+}
+
 async fn public_ping() -> Json<Value> {
     Json(json!({ "pong": true }))
 }
 
-async fn protected_ping(_: Bearer<Session>) -> Json<Value> {
+async fn protected_ping(_: SignedIn) -> Json<Value> {
     Json(json!({ "pong": true }))
 }
 
 /// Binds, prints where it listens, and serves until the process ends.
-async fn run(config: Config) -> Result<(), Box<dyn StdError + Send + Sync>> {
-    let router = app(&config).await?;
+async fn run(mut config: Config) -> Result<(), Box<dyn StdError + Send + Sync>> {
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
     let address = listener.local_addr()?;
+    let frontend_listener = match config.frontend_port {
+        Some(port) => {
+            let listener =
+                tokio::net::TcpListener::bind(SocketAddr::new(config.host, port)).await?;
+            let frontend_address = listener.local_addr()?;
+            config
+                .allowed_origins
+                .push(format!("http://{frontend_address}"));
+            Some(listener)
+        }
+        None => None,
+    };
+    let router = app(&config).await?;
     let store = if config.redis.is_some() {
         "Redis"
     } else {
         "in-memory"
     };
-    println!("listening on http://{address} (one-time tokens: {store} store)");
+    println!("listening on http://{address} (replay and revocation records: {store} stores)");
+    if let Some(listener) = frontend_listener {
+        println!("front end on http://{}", listener.local_addr()?);
+        let page = frontend(&format!("http://{address}"));
+        tokio::spawn(async move { axum::serve(listener, page).await });
+    }
     axum::serve(listener, router).await?;
     Ok(())
 }

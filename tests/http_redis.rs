@@ -1,6 +1,8 @@
 //! Two instances of `examples/server.rs` behind one `redis-server`, over real HTTP on
-//! loopback: a one-time token is accepted once across both instances, ordinary tokens are
-//! accepted by either (no server-side session), and a Redis outage refuses one-time tokens
+//! loopback: a one-time token is accepted once across both instances; access tokens issued by
+//! one are accepted by the other and verify with the key set either publishes; a refresh
+//! token is used up on both, and a second use on either revokes the session on both; a
+//! logout on one is seen by the other; a Redis outage refuses one-time and revocable tokens
 //! with 503 without burning them.
 //!
 //! The test starts its own `redis-server` on a free loopback port. Without `redis-server` on
@@ -16,13 +18,17 @@ mod redis_server;
 
 use std::time::Duration;
 
-use jwt_runtime::{HmacKey, Hs256, NumericDate};
+use jwt_runtime::{
+    Ed25519PublicKey, FixedClock, HmacKey, Hs256, NumericDate, PublicKeySet, Validation,
+};
 use redis_server::{RedisServer as Redis, redis_installed};
 use serde_json::{Value, json};
-use server::{ActionToken, Config};
+use server::{ActionToken, Config, Session};
 
-/// The key both instances share, as `--key` / `JWT_KEY` would give it.
+/// The HMAC key both instances share, as `--key` / `JWT_KEY` would give it.
 const KEY: &str = "c2hhcmVkIGJ5IGJvdGggaW5zdGFuY2VzIG9mIHRoZSBleGFtcGxlIHNlcnZpY2U";
+/// The access-token key both instances share, as `--signing-key` / `JWT_SIGNING_KEY` would.
+const SIGNING_KEY: &str = r#"{"kty":"OKP","crv":"Ed25519","d":"s21fQMnsmkqAe1cVhsAaCkFVBLbXmqftFGDXKVfmhRQ","x":"GmdSX29u9DUhhD8zOeMOP2fxMSFIsOAVp87Rdkxxp5s"}"#;
 
 /// A running instance of the service: its base URL; its runtime serves it until dropped.
 struct Service {
@@ -33,10 +39,11 @@ struct Service {
 impl Service {
     fn start(redis: &Redis) -> Service {
         let config = Config {
-            host: [127, 0, 0, 1].into(),
             port: 0,
             redis: Some(redis.url()),
             key: Some(KEY.to_owned()),
+            signing_key: Some(SIGNING_KEY.to_owned()),
+            ..Config::default()
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -95,6 +102,11 @@ impl Service {
     }
 
     fn login(&self, username: &str, password: &str) -> String {
+        self.login_pair(username, password).0
+    }
+
+    /// Logs in; returns the access and the refresh token.
+    fn login_pair(&self, username: &str, password: &str) -> (String, String) {
         let reply = self.call(
             "POST",
             "/login",
@@ -102,7 +114,16 @@ impl Service {
             Some(json!({ "username": username, "password": password })),
         );
         assert_eq!(reply.status, 200, "{reply:?}");
-        reply.json["access_token"].as_str().unwrap().to_owned()
+        reply.pair()
+    }
+
+    fn refresh(&self, refresh_token: &str) -> Reply {
+        self.call(
+            "POST",
+            "/token",
+            None,
+            Some(json!({ "refresh_token": refresh_token })),
+        )
     }
 
     fn action_token(&self, session: &str) -> String {
@@ -121,6 +142,34 @@ struct Reply {
     status: u16,
     challenge: Option<String>,
     json: Value,
+}
+
+impl Reply {
+    /// The access and refresh token of a token response.
+    fn pair(&self) -> (String, String) {
+        assert_eq!(self.status, 200, "{self:?}");
+        (
+            self.json["access_token"].as_str().unwrap().to_owned(),
+            self.json["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+fn assert_invalid_grant(reply: &Reply, description: &str) {
+    assert_eq!(reply.status, 400, "{reply:?}");
+    assert_eq!(reply.json["error"], "invalid_grant", "{reply:?}");
+    assert_eq!(reply.json["error_description"], description, "{reply:?}");
+}
+
+const REUSED: &str = "the refresh token was already used: the session is revoked, sign in again";
+const REVOKED_SESSION: &str = "the session was revoked, sign in again";
+
+fn assert_revoked(reply: &Reply) {
+    assert_eq!(reply.status, 401, "{reply:?}");
+    assert_eq!(
+        reply.json["error_description"], "the token has been revoked",
+        "{reply:?}"
+    );
 }
 
 /// The description of a 503 when the replay store could not be asked.
@@ -265,9 +314,12 @@ fn a_redis_outage_refuses_one_time_tokens_with_503_and_burns_nothing() {
         // Nothing connects, nothing was sent: the token was certainly not used.
         assert_eq!(description, UNAVAILABLE, "{down:?}");
     }
-    // Ordinary tokens do not need Redis.
+    // Logging in does not need Redis; using the access token does (its revocation record
+    // cannot be read), and fails closed, with the same honest 503.
     let session = service.login("bob", "hunter2-but-longer");
-    assert_eq!(service.call("GET", "/me", Some(&session), None).status, 200);
+    let me = service.call("GET", "/me", Some(&session), None);
+    assert_eq!(me.status, 503, "{me:?}");
+    assert_eq!(me.json["error_description"], UNAVAILABLE, "{me:?}");
 
     redis.restart();
     // The store reconnects by itself; the refused token was not burned.
@@ -320,4 +372,111 @@ fn a_redis_timeout_is_answered_honestly_not_try_again_later() {
     assert_eq!(late.json["error_description"], UNCONFIRMED, "{late:?}");
     // It was: the retry is refused as used.
     assert_replayed(&service.redeem(&token));
+}
+
+#[test]
+fn a_refresh_token_rotated_on_one_instance_is_used_up_on_the_other() {
+    let Some((first, second, _redis)) = pair() else {
+        return;
+    };
+    let (_, issued) = first.login_pair("alice", "correct horse battery staple");
+    // Rotated on the second instance ...
+    let (access, rotated) = second.refresh(&issued).pair();
+    assert_eq!(
+        first.call("GET", "/me", Some(&access), None).status,
+        200,
+        "the new access token works on both"
+    );
+    // ... and presented again on the first: a reuse. The session is revoked on both, so the
+    // rotated token (the thief's or the user's) is refused everywhere.
+    assert_invalid_grant(&first.refresh(&issued), REUSED);
+    assert_invalid_grant(&second.refresh(&rotated), REVOKED_SESSION);
+    // (That refusal used it up: presented again, it is a reuse.)
+    assert_invalid_grant(&first.refresh(&rotated), REUSED);
+    // A new login is a new session.
+    let (_, fresh) = second.login_pair("alice", "correct horse battery staple");
+    let (_, next) = first.refresh(&fresh).pair();
+    assert_eq!(second.refresh(&next).status, 200);
+}
+
+#[test]
+fn concurrent_refreshes_on_both_instances_have_one_winner_and_revoke_the_session() {
+    let Some((first, second, _redis)) = pair() else {
+        return;
+    };
+    let (_, refresh_token) = first.login_pair("bob", "hunter2-but-longer");
+    let replies: Vec<Reply> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|i| {
+                let service = if i % 2 == 0 { &first } else { &second };
+                let token = &refresh_token;
+                scope.spawn(move || service.refresh(token))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap())
+            .collect()
+    });
+    let winners: Vec<&Reply> = replies.iter().filter(|reply| reply.status == 200).collect();
+    assert_eq!(winners.len(), 1, "{replies:?}");
+    for loser in replies.iter().filter(|reply| reply.status != 200) {
+        assert_invalid_grant(loser, REUSED);
+    }
+    // Two parties held the token: the winner's new refresh token is revoked too.
+    let (_, won) = winners[0].pair();
+    assert_invalid_grant(&second.refresh(&won), REVOKED_SESSION);
+}
+
+#[test]
+fn a_logout_on_one_instance_is_seen_by_the_other() {
+    let Some((first, second, _redis)) = pair() else {
+        return;
+    };
+    // Two devices: one signed in through each instance.
+    let (phone, phone_refresh) = first.login_pair("bob", "hunter2-but-longer");
+    let (laptop, _) = second.login_pair("bob", "hunter2-but-longer");
+    let alice = first.login("alice", "correct horse battery staple");
+
+    let logout = second.call("POST", "/logout", Some(&laptop), None);
+    assert_eq!(logout.status, 200, "{logout:?}");
+    for service in [&first, &second] {
+        assert_revoked(&service.call("GET", "/me", Some(&phone), None));
+        assert_revoked(&service.call("GET", "/me", Some(&laptop), None));
+        assert_eq!(service.call("GET", "/me", Some(&alice), None).status, 200);
+    }
+    assert_invalid_grant(&first.refresh(&phone_refresh), REVOKED_SESSION);
+
+    // Signing in again right away works on both (the logout instant is in milliseconds).
+    let (again, again_refresh) = first.login_pair("bob", "hunter2-but-longer");
+    assert_eq!(second.call("GET", "/me", Some(&again), None).status, 200);
+    assert_eq!(second.refresh(&again_refresh).status, 200);
+}
+
+#[test]
+fn either_instance_publishes_the_key_that_verifies_the_others_tokens() {
+    let Some((first, second, _redis)) = pair() else {
+        return;
+    };
+    let access = first.login("alice", "correct horse battery staple");
+    let iat = first.call("GET", "/me", Some(&access), None).json["iat"]
+        .as_f64()
+        .unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let document = agent
+        .get(format!("{}/.well-known/jwks.json", second.base))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let keys = PublicKeySet::<Ed25519PublicKey>::from_jwks(&document).unwrap();
+    // A third service with the published keys only, its clock fixed within the token's life.
+    let validation = Validation::new().clock(FixedClock(NumericDate::from_f64(iat + 1.0).unwrap()));
+    let session: Session = validation.decode(&access, &keys).unwrap();
+    assert_eq!(session.sub, "alice");
+    assert_eq!(session.roles, ["user", "admin"]);
 }
