@@ -12,7 +12,7 @@
 //! | `--host ADDR` | `HOST` | 127.0.0.1 |
 //! | `--redis URL`: replay and revocation records in Redis, shared by every instance | `REDIS_URL` | in-memory stores |
 //! | `--key BASE64URL`: the HS256 key of refresh and one-time tokens, 32 bytes or more | `JWT_KEY` | a fresh random key |
-//! | `--signing-key JWK`: the Ed25519 private JWK that signs access tokens | `JWT_SIGNING_KEY` | a fresh random key |
+//! | `--signing-key KEY`: the Ed25519 private key that signs access tokens, a JWK or a PKCS#8 PEM (`openssl genpkey -algorithm ed25519`) | `JWT_SIGNING_KEY` | a fresh random key |
 //! | `--allow-origin ORIGIN` (repeatable): a browser origin allowed to call the API (CORS) | `ALLOWED_ORIGINS` (comma-separated) | none |
 //! | `--frontend-port N`: also serve the demo front end on this port (0: any), and allow its origin | `FRONTEND_PORT` | not served |
 //!
@@ -174,7 +174,7 @@ pub struct Config {
     pub redis: Option<String>,
     /// The HS256 key of refresh and action tokens, as base64url; `None` generates one.
     pub key: Option<String>,
-    /// The Ed25519 private JWK of access tokens; `None` generates one.
+    /// The Ed25519 private key of access tokens, a JWK or a PKCS#8 PEM; `None` generates one.
     pub signing_key: Option<String>,
     /// Browser origins allowed to call the API (`http://127.0.0.1:8080`).
     pub allowed_origins: Vec<String>,
@@ -198,13 +198,15 @@ impl Default for Config {
 }
 
 const USAGE: &str = "usage: server [--port N] [--host ADDR] [--redis URL] [--key BASE64URL]
-              [--signing-key JWK] [--allow-origin ORIGIN]... [--frontend-port N]
+              [--signing-key KEY] [--allow-origin ORIGIN]... [--frontend-port N]
   --port N              API port, 0 for any free port (env PORT, default 3000)
   --host ADDR           address to listen on (env HOST, default 127.0.0.1)
   --redis URL           replay and revocation records in Redis (env REDIS_URL, default in memory)
   --key BASE64URL       HS256 key of refresh and one-time tokens, at least 32 bytes
                         (env JWT_KEY, default random)
-  --signing-key JWK     Ed25519 private JWK of access tokens (env JWT_SIGNING_KEY, default random)
+  --signing-key KEY     Ed25519 private key of access tokens: a JWK, or a PKCS#8 PEM as
+                        `openssl genpkey -algorithm ed25519` writes it (env JWT_SIGNING_KEY,
+                        default random)
   --allow-origin ORIGIN a browser origin allowed to call the API; repeatable
                         (env ALLOWED_ORIGINS, comma-separated)
   --frontend-port N     serve the demo front end on this port too, 0 for any, and allow its
@@ -422,7 +424,8 @@ pub async fn app(config: &Config) -> Result<Router, Box<dyn StdError + Send + Sy
         }
     };
     let signing_key = match &config.signing_key {
-        Some(jwk) => Ed25519PrivateKey::from_jwk(jwk)?,
+        Some(key) if key.trim_start().starts_with('{') => Ed25519PrivateKey::from_jwk(key)?,
+        Some(pem) => Ed25519PrivateKey::from_pem(pem)?,
         None => {
             eprintln!(
                 "warning: no --signing-key / JWT_SIGNING_KEY given: using a random key, so access tokens die with this process"

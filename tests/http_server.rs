@@ -957,3 +957,29 @@ fn a_preflight_needs_no_token_and_names_only_the_allowed_origin() {
         Some("www-authenticate")
     );
 }
+
+#[test]
+fn the_signing_key_may_be_a_pem_file_as_openssl_writes_it() {
+    // The same key as `SIGNING_KEY`, as `openssl genpkey -algorithm ed25519` writes a key.
+    const PEM: &str = "-----BEGIN PRIVATE KEY-----\n\
+        MC4CAQAwBQYDK2VwBCIEIJ7kxaH1DdzlyVm8dVJWYu+3VgeOmpocpkgZpBV0q81I\n\
+        -----END PRIVATE KEY-----\n";
+    let service = start(Config {
+        port: 0,
+        signing_key: Some(PEM.to_owned()),
+        ..Config::default()
+    });
+    let jwks = agent()
+        .get(format!("{}/.well-known/jwks.json", service.base))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let keys = PublicKeySet::<Ed25519PublicKey>::from_jwks(&jwks).unwrap();
+    assert_eq!(
+        keys.get(signing_key().kid())
+            .map(Ed25519PublicKey::as_bytes),
+        Some(signing_key().public_key().as_bytes())
+    );
+}
