@@ -14,6 +14,10 @@ use jwt_runtime::http::{ErrorCode, Realm, Rejection};
 use jwt_runtime::replay::{
     AsyncReplayStore, InsertOutcome, MemoryStore, ReplayId, ReplayWindow, StoreError,
 };
+use jwt_runtime::sessions::{
+    AsyncRevocationStore, MemoryRevocationStore, Retention, Revocable, Sessions,
+    SharedRevocationStore,
+};
 use jwt_runtime::{Claims, Error, FixedClock, HmacKey, Hs256, KeySet, NumericDate, Validation};
 
 const NOW: i64 = 1_700_000_000;
@@ -154,7 +158,12 @@ fn a_missing_header_is_a_bare_401_response() {
         header_of(&response, header::CACHE_CONTROL),
         Some("no-store")
     );
-    assert_eq!(body_of(response), "{}");
+    // The same body shape as every other rejection: an `error_description` (and no `error`
+    // code, as in the bare challenge).
+    assert_eq!(
+        body_of(response),
+        r#"{"error_description":"the request has no Bearer token"}"#
+    );
 }
 
 #[test]
@@ -392,4 +401,239 @@ fn reject_answers_with_the_realm() {
              error_description=\"the token does not grant access to this resource\", scope=\"admin\""
         )
     );
+}
+
+/// Sessions with `iat`, for the revocation checks.
+#[derive(Claims, Debug)]
+#[claims(iss = "https://auth.example.com", aud = "api")]
+struct Access {
+    sub: String,
+    iat: NumericDate,
+    exp: NumericDate,
+}
+
+#[derive(Claims, Debug)]
+#[claims(iss = "https://auth.example.com", aud = "api", typ = "link+jwt")]
+struct Link {
+    sub: String,
+    iat: NumericDate,
+    exp: NumericDate,
+    jti: String,
+}
+
+fn access(sub: &str, iat: i64) -> String {
+    Access {
+        sub: sub.into(),
+        iat: at(iat),
+        exp: at(iat + 600),
+    }
+    .encode(&key())
+    .unwrap()
+}
+
+fn link(jti: &str, iat: i64) -> String {
+    Link {
+        sub: "ada".into(),
+        iat: at(iat),
+        exp: at(iat + 600),
+        jti: jti.into(),
+    }
+    .encode(&key())
+    .unwrap()
+}
+
+fn sessions() -> Sessions<FixedClock> {
+    Sessions::new(Duration::from_secs(3600))
+        .validation(Validation::new().clock(FixedClock(at(NOW))))
+}
+
+#[test]
+fn revoked_subjects_are_refused_after_the_signature() {
+    let revocations = SharedRevocationStore::new(MemoryRevocationStore::new());
+    let verifier = verifier().revocation(&sessions(), revocations.clone());
+    let before = access("ada", NOW - 10);
+    assert!(extract::<Access>(&verifier, &[&bearer(&before)]).is_ok());
+
+    block_on(sessions().log_out_everywhere_async(&revocations, "ada")).unwrap();
+    let rejection = extract::<Access>(&verifier, &[&bearer(&before)]).unwrap_err();
+    assert!(
+        matches!(rejection.error(), Some(Error::Revoked)),
+        "{rejection}"
+    );
+    assert_eq!(rejection.rejection().status(), 401);
+    // Another subject, and a token issued after the logout, pass.
+    assert!(extract::<Access>(&verifier, &[&bearer(&access("bob", NOW - 10))]).is_ok());
+    assert!(extract::<Access>(&verifier, &[&bearer(&access("ada", NOW))]).is_ok());
+    // A forged token is a signature error, never a revocation lookup.
+    let forged = Access {
+        sub: "ada".into(),
+        iat: at(NOW - 10),
+        exp: at(NOW + 590),
+    }
+    .encode(&HmacKey::<Hs256>::from_bytes(&[7; 32]).unwrap())
+    .unwrap();
+    let rejection = extract::<Access>(&verifier, &[&bearer(&forged)]).unwrap_err();
+    assert!(
+        matches!(rejection.error(), Some(Error::Signature)),
+        "{rejection}"
+    );
+}
+
+#[test]
+fn revocation_needs_the_claims_it_reads() {
+    let verifier = verifier().revocation(&sessions(), MemoryRevocationStore::new());
+    // `Session` has no `iat`: refused rather than let through unchecked.
+    let rejection = extract::<Session>(&verifier, &[&bearer(&session(NOW + 60))]).unwrap_err();
+    assert!(
+        matches!(
+            rejection.error(),
+            Some(Error::MissingClaim { claim: "iat" })
+        ),
+        "{rejection}"
+    );
+    // A token that lives longer than records are kept is refused too.
+    let long = Access {
+        sub: "ada".into(),
+        iat: at(NOW),
+        exp: at(NOW + 7200),
+    }
+    .encode(&key())
+    .unwrap();
+    let rejection = extract::<Access>(&verifier, &[&bearer(&long)]).unwrap_err();
+    assert!(
+        matches!(
+            rejection.error(),
+            Some(Error::InvalidClaim { claim: "exp", .. })
+        ),
+        "{rejection}"
+    );
+}
+
+/// A revocation store that cannot answer.
+struct DownRevocations;
+
+impl AsyncRevocationStore for DownRevocations {
+    async fn revoke_before(
+        &self,
+        _: Revocable<'_>,
+        _: NumericDate,
+        _: Retention,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::backend("connection refused"))
+    }
+
+    async fn revoked_before(&self, _: Revocable<'_>) -> Result<Option<NumericDate>, StoreError> {
+        Err(StoreError::backend("connection refused"))
+    }
+}
+
+#[test]
+fn an_unavailable_revocation_store_fails_closed_and_burns_no_jti() {
+    let replay = Arc::new(MemoryStore::new());
+    let down = verifier()
+        .shared_replay_store(Arc::clone(&replay))
+        .revocation(&sessions(), DownRevocations);
+    let token = link("l1", NOW - 10);
+    let rejection = extract::<Link>(&down, &[&bearer(&token)]).unwrap_err();
+    assert!(
+        matches!(rejection.error(), Some(Error::StoreUnavailable(_))),
+        "{rejection}"
+    );
+    assert_eq!(
+        rejection.into_response().status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let rejection = extract::<Access>(&down, &[&bearer(&access("ada", NOW))]).unwrap_err();
+    assert!(matches!(
+        rejection.error(),
+        Some(Error::StoreUnavailable(_))
+    ));
+
+    // The one-time token was not consumed while revocation could not be checked.
+    let up = verifier()
+        .shared_replay_store(Arc::clone(&replay))
+        .revocation(&sessions(), MemoryRevocationStore::new());
+    assert!(extract::<Link>(&up, &[&bearer(&token)]).is_ok());
+    let rejection = extract::<Link>(&up, &[&bearer(&token)]).unwrap_err();
+    assert!(matches!(rejection.error(), Some(Error::Replayed)));
+}
+
+#[test]
+fn a_revoked_one_time_token_keeps_its_jti() {
+    let replay = Arc::new(MemoryStore::new());
+    let revocations = SharedRevocationStore::new(MemoryRevocationStore::new());
+    let verifier = verifier()
+        .shared_replay_store(Arc::clone(&replay))
+        .revocation(&sessions(), revocations.clone());
+    let token = link("l2", NOW - 10);
+    block_on(sessions().log_out_everywhere_async(&revocations, "ada")).unwrap();
+    let rejection = extract::<Link>(&verifier, &[&bearer(&token)]).unwrap_err();
+    assert!(matches!(rejection.error(), Some(Error::Revoked)));
+    // Its id is still free in the store: revocation ran before consumption.
+    let id = ReplayId::new(ReplayId::namespace_of::<Link>(), "l2");
+    let window = ReplayWindow::new(at(NOW), at(NOW + 600));
+    assert_eq!(
+        block_on(AsyncReplayStore::insert_if_absent(&*replay, id, window)).unwrap(),
+        InsertOutcome::Inserted
+    );
+}
+
+#[test]
+fn a_signing_verifier_signs_what_it_verifies() {
+    let verifier = Verifier::signing(key()).clock(FixedClock(at(NOW)));
+    let token = verifier
+        .encode(&Session {
+            sub: "ada".into(),
+            exp: at(NOW + 60),
+        })
+        .unwrap();
+    // Signed with the one key: a verify-only verifier on the same key accepts it.
+    let session: Session = extract(
+        &Verifier::new(key()).clock(FixedClock(at(NOW))),
+        &[&bearer(&token)],
+    )
+    .unwrap();
+    assert_eq!(session.sub, "ada");
+    // The signing verifier serves the extractor as router state.
+    let mut parts = parts(&[&bearer(&token)]);
+    let Bearer(session) = block_on(
+        <Bearer<Session> as FromRequestParts<_>>::from_request_parts(&mut parts, &verifier),
+    )
+    .unwrap();
+    assert_eq!(session.sub, "ada");
+    let verify_only: Verifier<Hs256> = verifier.verify_only();
+    assert!(block_on(verify_only.verify::<Session>(&token)).is_ok());
+    // Another key refuses it.
+    let other = Verifier::new(
+        HmacKey::<Hs256>::from_bytes(b"another key for the extractor tests!!").unwrap(),
+    )
+    .clock(FixedClock(at(NOW)));
+    assert!(matches!(
+        block_on(other.verify::<Session>(&token)),
+        Err(Error::Signature)
+    ));
+}
+
+#[test]
+fn a_key_set_verifier_signs_with_the_current_key() {
+    let current = HmacKey::<Hs256>::from_bytes(&[1; 32])
+        .unwrap()
+        .with_kid("new")
+        .unwrap();
+    let old = HmacKey::<Hs256>::from_bytes(&[2; 32])
+        .unwrap()
+        .with_kid("old")
+        .unwrap();
+    let set = KeySet::new(current.clone()).unwrap().with_key(old).unwrap();
+    let verifier = Verifier::signing(set).clock(FixedClock(at(NOW)));
+    let token = verifier
+        .encode(&Session {
+            sub: "ada".into(),
+            exp: at(NOW + 60),
+        })
+        .unwrap();
+    assert!(block_on(verifier.verify::<Session>(&token)).is_ok());
+    // Signed with the current key: a verifier holding that key alone accepts it.
+    let current_only = Verifier::new(current).clock(FixedClock(at(NOW)));
+    assert!(block_on(current_only.verify::<Session>(&token)).is_ok());
 }

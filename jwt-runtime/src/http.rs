@@ -51,8 +51,12 @@
 #[cfg(feature = "axum")]
 pub mod axum;
 mod token_response;
+#[cfg(feature = "axum")]
+mod verifier;
 
 pub use self::token_response::TokenResponse;
+#[cfg(feature = "axum")]
+pub use self::verifier::{BearerRejection, ReplayCheck, Role, Signs, Verifier, VerifyOnly};
 
 use core::fmt;
 use std::borrow::Cow;
@@ -338,6 +342,8 @@ impl fmt::Display for InvalidChallengeText {
 
 impl std::error::Error for InvalidChallengeText {}
 
+const MISSING_DESCRIPTION: &str = "the request has no Bearer token";
+
 const INSUFFICIENT_SCOPE_DESCRIPTION: &str = "the token does not grant access to this resource";
 
 /// The longest realm or scope accepted, in bytes.
@@ -390,13 +396,14 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    /// No credentials: 401 and a challenge without an error code.
+    /// No credentials: 401 and a challenge without an error code (RFC 6750 §3.1); the JSON
+    /// body still says why, as every other rejection's does.
     #[must_use]
     pub fn missing() -> Self {
         Rejection {
             status: 401,
             code: None,
-            description: None,
+            description: Some(MISSING_DESCRIPTION),
             scope: None,
         }
     }
@@ -487,7 +494,9 @@ impl Rejection {
     }
 
     /// A short fixed description of the cause, e.g. `"the token has expired"`. It never
-    /// contains anything the client sent. `None` for a missing header.
+    /// contains anything the client sent. Every rejection built by this crate has one; a
+    /// missing token's stays out of the challenge (which is bare, RFC 6750 §3.1) and goes in
+    /// the JSON body.
     #[must_use]
     pub fn description(&self) -> Option<&'static str> {
         self.description
@@ -498,7 +507,7 @@ impl Rejection {
     ///
     /// `Bearer realm="…"` for a missing header; otherwise with `error="…"`,
     /// `error_description="…"` and, for `insufficient_scope`, `scope="…"`. `realm` is left
-    /// out when `None`.
+    /// out when `None`; `error_description` goes with an `error` only.
     #[must_use]
     pub fn challenge(&self, realm: Option<&Realm>) -> Option<String> {
         if self.status >= 500 {
@@ -519,9 +528,9 @@ impl Rejection {
         }
         if let Some(code) = self.code {
             param(&mut out, "error", code.as_str());
-        }
-        if let Some(description) = self.description {
-            param(&mut out, "error_description", description);
+            if let Some(description) = self.description {
+                param(&mut out, "error_description", description);
+            }
         }
         if let Some(scope) = &self.scope {
             param(&mut out, "scope", scope);
@@ -529,9 +538,11 @@ impl Rejection {
         Some(out)
     }
 
-    /// A small JSON body for the response, e.g.
-    /// `{"error":"invalid_token","error_description":"the token has expired"}`; members
-    /// without a value are left out (`{}` for a missing header).
+    /// A small JSON body for the response, of one shape for every rejection: `error`, the
+    /// RFC 6750 code, when there is one, and `error_description` always, e.g.
+    /// `{"error":"invalid_token","error_description":"the token has expired"}`, or
+    /// `{"error_description":"the request has no Bearer token"}` for a missing token (no
+    /// code, as in its challenge) and for the server-side 5xx.
     #[must_use]
     pub fn json_body(&self) -> String {
         let mut body = serde_json::Map::new();
@@ -918,7 +929,10 @@ mod tests {
             Some("Bearer realm=\"api\"")
         );
         assert_eq!(missing.challenge(None).as_deref(), Some("Bearer"));
-        assert_eq!(missing.json_body(), "{}");
+        assert_eq!(
+            missing.json_body(),
+            r#"{"error_description":"the request has no Bearer token"}"#
+        );
         assert_eq!(Rejection::from(AuthorizationError::OtherScheme), missing);
 
         for error in [
