@@ -70,17 +70,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use axum::extract::{FromRef, FromRequestParts, State};
+use axum::extract::{FromRef, State};
 use axum::http::header::{
     AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE,
 };
-use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use jwt_runtime::http::axum::{Bearer, BearerRejection, Verifier};
-use jwt_runtime::http::{Realm, Rejection, TokenResponse};
+use jwt_runtime::http::axum::Bearer;
+use jwt_runtime::http::{BearerRejection, Realm, Rejection, Signs, TokenResponse, Verifier};
 use jwt_runtime::replay::{
     AsyncRedisStore, AsyncReplayStore, InsertOutcome, MemoryStore, RedisStore, ReplayId,
     ReplayWindow, StoreError,
@@ -341,14 +340,14 @@ struct User {
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    /// Signs access tokens.
-    signing_key: Ed25519PrivateKey,
-    /// Verifies access tokens (its public key).
-    access: Verifier<EdDsa>,
-    /// Signs and verifies refresh and action tokens.
-    secret_key: HmacKey<Hs256>,
-    /// Verifies action tokens, consuming their `jti` in `replay`.
-    secret: Verifier<Hs256>,
+    /// Signs access tokens, and verifies them with the public key: signature, claims, then
+    /// the revocation records (so a logged-out user's tokens are refused on every route).
+    access: Verifier<EdDsa, Signs>,
+    /// Signs refresh and action tokens, and verifies action tokens, consuming their `jti` in
+    /// `replay`. (One-time links live 5 minutes and are not checked against logouts.)
+    secret: Verifier<Hs256, Signs>,
+    /// The same key, for `Sessions::rotate_async`, which verifies refresh tokens itself.
+    refresh_keys: HmacKey<Hs256>,
     /// The published key set: the access tokens' public key.
     jwks: Arc<str>,
     sessions: Sessions<MillisecondClock>,
@@ -362,35 +361,16 @@ pub struct AppState {
     hashing: Arc<tokio::sync::Semaphore>,
 }
 
+// The extractor `Bearer<C>` finds the verifier of `C`'s algorithm through these.
 impl FromRef<AppState> for Verifier<EdDsa> {
     fn from_ref(state: &AppState) -> Self {
-        state.access.clone()
+        state.access.verify_only()
     }
 }
 
 impl FromRef<AppState> for Verifier<Hs256> {
     fn from_ref(state: &AppState) -> Self {
-        state.secret.clone()
-    }
-}
-
-/// A verified access token of a subject not logged out since it was issued.
-pub struct SignedIn(pub Session);
-
-impl FromRequestParts<AppState> for SignedIn {
-    type Rejection = BearerRejection;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Bearer(session) = Bearer::<Session>::from_request_parts(parts, state).await?;
-        state
-            .sessions
-            .check_not_revoked_async(&session, &state.revocations)
-            .await
-            .map_err(|error| state.access.reject(Rejection::from(&error)))?;
-        Ok(SignedIn(session))
+        state.secret.verify_only()
     }
 }
 
@@ -459,15 +439,16 @@ pub async fn app(config: &Config) -> Result<Router, Box<dyn StdError + Send + Sy
             SharedRevocationStore::new(MemoryRevocationStore::new()),
         ),
     };
+    let sessions = Sessions::new(REFRESH_TTL).validation(Validation::new().clock(MillisecondClock));
     let realm = Realm::from_static(ISSUER);
-    let access = Verifier::new(public_keys)
+    let access = Verifier::signing_with(signing_key, public_keys)
         .clock(MillisecondClock)
-        .realm(realm.clone());
-    let secret = Verifier::new(secret_key.clone())
+        .realm(realm.clone())
+        .revocation(&sessions, revocations.clone());
+    let secret = Verifier::signing(secret_key.clone())
         .clock(MillisecondClock)
         .realm(realm)
         .replay_store(replay.clone());
-    let sessions = Sessions::new(REFRESH_TTL).validation(Validation::new().clock(MillisecondClock));
 
     // Hashing is deliberately slow: do it off the async threads.
     let (users, decoy_hash) =
@@ -497,10 +478,9 @@ pub async fn app(config: &Config) -> Result<Router, Box<dyn StdError + Send + Sy
         .await??;
 
     let state = AppState {
-        signing_key,
         access,
-        secret_key,
         secret,
+        refresh_keys: secret_key,
         jwks,
         sessions,
         replay,
@@ -615,22 +595,20 @@ impl AppState {
         let Ok(jti) = jwt_runtime::random_token_id() else {
             return server_error("no randomness");
         };
-        let access = Session {
+        let access = self.access.encode(&Session {
             sub: user.name.to_owned(),
             exp: access.expires_at,
             iat: access.issued_at,
             name: user.display_name.to_owned(),
             roles: user.roles.iter().map(|&role| role.to_owned()).collect(),
-        }
-        .encode(&self.signing_key);
-        let refresh = Refresh {
+        });
+        let refresh = self.secret.encode(&Refresh {
             sub: user.name.to_owned(),
             exp: refresh.expires_at,
             iat: refresh.issued_at,
             jti,
             fam: family,
-        }
-        .encode(&self.secret_key);
+        });
         match (access, refresh) {
             (Ok(access), Ok(refresh)) => (
                 [(CACHE_CONTROL, "no-store")],
@@ -694,7 +672,7 @@ async fn refresh(State(state): State<AppState>, Json(request): Json<RefreshReque
         .sessions
         .rotate_async::<Refresh, _, _, _>(
             &request.refresh_token,
-            &state.secret_key,
+            &state.refresh_keys,
             &state.replay,
             &state.revocations,
         )
@@ -745,7 +723,7 @@ async fn refresh(State(state): State<AppState>, Json(request): Json<RefreshReque
 
 /// Logout everywhere: every token of the caller issued before now, access and refresh, on
 /// every instance sharing the store.
-async fn logout(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
+async fn logout(State(state): State<AppState>, Bearer(session): Bearer<Session>) -> Response {
     match state
         .sessions
         .log_out_everywhere_async(&state.revocations, &session.sub)
@@ -761,7 +739,7 @@ async fn logout(State(state): State<AppState>, SignedIn(session): SignedIn) -> R
     }
 }
 
-async fn me(SignedIn(session): SignedIn) -> Json<Value> {
+async fn me(Bearer(session): Bearer<Session>) -> Json<Value> {
     Json(json!({
         "sub": session.sub,
         "name": session.name,
@@ -773,7 +751,7 @@ async fn me(SignedIn(session): SignedIn) -> Json<Value> {
 
 async fn admin(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
+    Bearer(session): Bearer<Session>,
 ) -> Result<Json<Value>, BearerRejection> {
     if !session.roles.iter().any(|role| role == "admin") {
         return Err(state
@@ -785,7 +763,7 @@ async fn admin(
 
 async fn issue_action_token(
     State(state): State<AppState>,
-    SignedIn(session): SignedIn,
+    Bearer(session): Bearer<Session>,
 ) -> Response {
     let Ok(jti) = jwt_runtime::random_token_id() else {
         return server_error("no randomness");
@@ -798,7 +776,7 @@ async fn issue_action_token(
         jti,
         action: "delete-account".to_owned(),
     };
-    match action.encode(&state.secret_key) {
+    match state.secret.encode(&action) {
         Ok(token) => Json(json!({ "action_token": token, "expires_in": ACTION_TTL.as_secs() }))
             .into_response(),
         Err(_) => server_error("could not issue a token"),
@@ -827,7 +805,7 @@ async fn public_ping() -> Json<Value> {
     Json(json!({ "pong": true }))
 }
 
-async fn protected_ping(_: SignedIn) -> Json<Value> {
+async fn protected_ping(_: Bearer<Session>) -> Json<Value> {
     Json(json!({ "pong": true }))
 }
 

@@ -1,7 +1,8 @@
 //! Sessions that end over real HTTP: two instances of a small axum service share one real
 //! `redis-server`; login, a protected route, refresh with rotation, reuse detection and
-//! logout everywhere are driven by a real client (`ureq`). The service checks revocation in
-//! its handlers with the public API, as an application does before the verifier does it.
+//! logout everywhere are driven by a real client (`ureq`). The verifier checks every access
+//! token against the shared revocation records (`Verifier::revocation`), so the handlers see
+//! only tokens of subjects not logged out since.
 //!
 //! Without `redis-server` on `PATH` the test prints a loud notice and passes, unless
 //! `JWT_REQUIRE_REDIS=1` (as in CI), which turns the notice into a failure.
@@ -69,15 +70,6 @@ impl App {
     fn reject(&self, error: &Error) -> Response {
         self.verifier.reject(Rejection::from(error)).into_response()
     }
-
-    /// The access token's claims, once revocation was checked: the wiring a verifier does.
-    async fn session(&self, Bearer(access): Bearer<Access>) -> Result<Access, Response> {
-        self.sessions
-            .check_not_revoked_async(&access, &self.revocations)
-            .await
-            .map_err(|error| self.reject(&error))?;
-        Ok(access)
-    }
 }
 
 #[derive(Deserialize)]
@@ -95,11 +87,8 @@ async fn login(State(app): State<App>, Json(login): Json<Login>) -> Json<TokenRe
     Json(app.pair(&login.sub, &family, app.clock.now()))
 }
 
-async fn me(State(app): State<App>, bearer: Bearer<Access>) -> Response {
-    match app.session(bearer).await {
-        Ok(access) => Json(json!({ "sub": access.sub })).into_response(),
-        Err(response) => response,
-    }
+async fn me(Bearer(access): Bearer<Access>) -> Json<Value> {
+    Json(json!({ "sub": access.sub }))
 }
 
 async fn refresh(State(app): State<App>, Json(request): Json<RefreshRequest>) -> Response {
@@ -121,11 +110,7 @@ async fn refresh(State(app): State<App>, Json(request): Json<RefreshRequest>) ->
     }
 }
 
-async fn logout_everywhere(State(app): State<App>, bearer: Bearer<Access>) -> Response {
-    let access = match app.session(bearer).await {
-        Ok(access) => access,
-        Err(response) => return response,
-    };
+async fn logout_everywhere(State(app): State<App>, Bearer(access): Bearer<Access>) -> Response {
     match app
         .sessions
         .log_out_everywhere_async(&app.revocations, &access.sub)
@@ -139,15 +124,18 @@ async fn logout_everywhere(State(app): State<App>, bearer: Bearer<Access>) -> Re
 /// One instance on `redis`, on a free port; returns its base URL.
 fn start(runtime: &tokio::runtime::Runtime, redis: &RedisServer, clock: &ManualClock) -> String {
     runtime.block_on(async {
+        let sessions = jwt_runtime::sessions::Sessions::new(REFRESH_LIFETIME)
+            .validation(Validation::new().clock(clock.clone()));
+        let revocations =
+            SharedRevocationStore::new(AsyncRedisRevocationStore::open(&redis.url()).unwrap());
         let app = App {
-            verifier: Verifier::new(key()).clock(clock.clone()),
-            sessions: jwt_runtime::sessions::Sessions::new(REFRESH_LIFETIME)
-                .validation(Validation::new().clock(clock.clone())),
+            verifier: Verifier::new(key())
+                .clock(clock.clone())
+                .revocation(&sessions, revocations.clone()),
+            sessions,
             clock: clock.clone(),
             replay: AsyncRedisStore::open(&redis.url()).unwrap(),
-            revocations: SharedRevocationStore::new(
-                AsyncRedisRevocationStore::open(&redis.url()).unwrap(),
-            ),
+            revocations,
         };
         let router = Router::new()
             .route("/login", post(login))
