@@ -394,6 +394,7 @@ fn verify_password(password: &[u8], hash: &str) -> bool {
 ///
 /// An invalid key, origin or Redis URL, or a hashing failure.
 pub async fn app(config: &Config) -> Result<Router, Box<dyn StdError + Send + Sync>> {
+    let cors = cors(&config.allowed_origins)?;
     let secret_key = match &config.key {
         Some(key) => HmacKey::<Hs256>::from_base64url(key)?,
         None => {
@@ -502,7 +503,7 @@ pub async fn app(config: &Config) -> Result<Router, Box<dyn StdError + Send + Sy
         .route("/.well-known/jwks.json", get(published_keys))
         .route("/public/ping", get(public_ping))
         .route("/protected/ping", get(protected_ping))
-        .layer(cors(&config.allowed_origins)?)
+        .layer(cors)
         .with_state(state))
 }
 
@@ -511,12 +512,27 @@ pub async fn app(config: &Config) -> Result<Router, Box<dyn StdError + Send + Sy
 /// `Access-Control-Allow-Origin`, so a browser on any other origin refuses to hand the
 /// answer to its page. No credentials mode: the token travels in `Authorization`, not in a
 /// cookie.
-fn cors(origins: &[String]) -> Result<CorsLayer, Box<dyn StdError + Send + Sync>> {
+///
+/// # Errors
+///
+/// An origin that is not `http(s)://host[:port]`: `*` and `null` are refused, as a browser
+/// origin is compared as exact text.
+pub fn cors(origins: &[String]) -> Result<CorsLayer, String> {
     let origins = origins
         .iter()
         .map(|origin| {
-            HeaderValue::from_str(origin.trim_end_matches('/'))
-                .map_err(|_| format!("invalid origin {origin:?}"))
+            let trimmed = origin.trim_end_matches('/');
+            let host = trimmed
+                .strip_prefix("https://")
+                .or_else(|| trimmed.strip_prefix("http://"));
+            match host {
+                Some(host) if !host.is_empty() && !host.contains(['/', '*', '?', '#']) => {
+                    HeaderValue::from_str(trimmed).map_err(|_| format!("invalid origin {origin:?}"))
+                }
+                _ => Err(format!(
+                    "invalid origin {origin:?}: give scheme://host[:port], e.g. http://127.0.0.1:8080"
+                )),
+            }
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(CorsLayer::new()

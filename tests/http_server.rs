@@ -986,3 +986,27 @@ fn the_signing_key_may_be_a_pem_file_as_openssl_writes_it() {
         Some(signing_key().public_key().as_bytes())
     );
 }
+
+#[test]
+fn only_exact_origins_may_be_allowed() {
+    for origin in [
+        "http://127.0.0.1:8080",
+        "https://app.example",
+        "https://app.example/",
+    ] {
+        assert!(server::cors(&[origin.to_owned()]).is_ok(), "{origin}");
+    }
+    for origin in [
+        "*",
+        "null",
+        "app.example",
+        "https://",
+        "https://app.example/path",
+        "https://*.example",
+        "ftp://app.example",
+        "https://app.example\n",
+    ] {
+        let error = server::cors(&[origin.to_owned()]).unwrap_err();
+        assert!(error.starts_with("invalid origin"), "{origin}: {error}");
+    }
+}
