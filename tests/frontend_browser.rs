@@ -108,6 +108,8 @@ fn dump_dom(chromium: &PathBuf, url: &str, test: &str) -> String {
             "--disable-gpu",
             // CI runs as root, where Chromium's sandbox cannot start.
             "--no-sandbox",
+            // Containers often have a tiny /dev/shm.
+            "--disable-dev-shm-usage",
             "--no-first-run",
             "--disable-extensions",
             "--disable-background-networking",
@@ -118,14 +120,17 @@ fn dump_dom(chromium: &PathBuf, url: &str, test: &str) -> String {
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(url)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start chromium");
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut dom = String::new();
-        stdout.read_to_string(&mut dom).map(|_| dom)
-    });
+    let read_all = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            pipe.read_to_string(&mut text).map(|_| text)
+        })
+    };
+    let reader = read_all(Box::new(child.stdout.take().unwrap()));
+    let errors = read_all(Box::new(child.stderr.take().unwrap()));
     // A hung browser must not hang the test run.
     let mut waited = Duration::ZERO;
     while child.try_wait().unwrap().is_none() {
@@ -138,7 +143,12 @@ fn dump_dom(chromium: &PathBuf, url: &str, test: &str) -> String {
         waited += Duration::from_millis(50);
     }
     let _ = std::fs::remove_dir_all(&profile);
-    reader.join().unwrap().unwrap()
+    let dom = reader.join().unwrap().unwrap();
+    if !dom.contains("<body") {
+        let errors = errors.join().unwrap().unwrap_or_default();
+        panic!("chromium printed no page for {url}; its messages:\n{errors}");
+    }
+    dom
 }
 
 /// The steps the page shows, in order: `(step, ok, text)`.
