@@ -88,7 +88,7 @@ fn parts(authorization: &[&[u8]]) -> axum::http::request::Parts {
 
 fn extract<C>(verifier: &Verifier<Hs256>, authorization: &[&[u8]]) -> Result<C, BearerRejection>
 where
-    C: Claims<Algorithm = Hs256> + for<'de> jwt_runtime::DecodeClaims<'de> + Send,
+    C: Claims<Algorithm = Hs256> + for<'de> jwt_runtime::DecodeClaims<'de> + Send + Sync + 'static,
     C::Replay: jwt_runtime::http::axum::ReplayCheck,
 {
     let mut parts = parts(authorization);

@@ -272,6 +272,7 @@ fn no_header_is_401_with_a_bare_challenge() {
     let reply = get("/me", None);
     assert_eq!(reply.status, 401, "{reply:?}");
     assert_eq!(reply.challenge.as_deref(), Some(BARE_CHALLENGE));
+    // The body has the shape of every other rejection's; the challenge stays bare.
     assert_eq!(
         reply.json(),
         json!({ "error_description": "the request has no Bearer token" })

@@ -3,8 +3,21 @@
 //! fail to authenticate.
 //!
 //! Framework-agnostic and always compiled: it works on header bytes and returns status codes
-//! as numbers, so any HTTP stack can use it. The `axum` module
-//! (feature `axum`) builds a request extractor on top of it.
+//! as numbers, so any HTTP stack can use it. On top of it, with the `http` crate's types:
+//!
+//! - [`Verifier`] (features `axum` or `tower`): the keys, validation settings, replay store,
+//!   optional revocation store and token sources a service verifies requests with; it can
+//!   also sign ([`Verifier::signing`]) so that the key is kept once.
+//! - `axum` (feature `axum`): the `Bearer<C>` request extractor.
+//! - `tower` (feature `tower`): `BearerLayer<C>`, the same verification in front of any tower
+//!   service (axum, tonic, plain hyper), handing the claims on in the request extensions.
+//! - Token sources: the `Authorization` header by default; `CookieSource` and `QuerySource`
+//!   are opt-in, each with its risk documented (cross-site request forgery, URLs in logs).
+//! - Feature `tracing`: one event per refused request (target `jwt_runtime::http`, level
+//!   `INFO`, `WARN` for 5xx) with fields `status`, `error` (the RFC 6750 code or `none`) and
+//!   `kind` (e.g. `expired`, `signature`, `missing`, `revoked`): fixed names, never the token
+//!   or a claim value. The detailed [`Error`] is the handler's, through
+//!   `BearerRejection::error` (take `Result<Bearer<C>, BearerRejection>`).
 //!
 //! ```
 //! use jwt_runtime::http::{self, Realm, Rejection};
@@ -35,6 +48,7 @@
 //! | a well-formed header of another scheme (`Basic …`) | 401 | none | `Bearer realm="…"` only (RFC 6750 §3.1: an unsupported method is "no authentication information") |
 //! | a malformed header: not `Bearer` + exactly one space + a b64token, a bare `Bearer`, whitespace around or inside, bytes outside the syntax | 400 | `invalid_request` | with `error_description` |
 //! | several `Authorization` headers | 400 | `invalid_request` | with `error_description` |
+//! | a token in more than one place the verifier reads (header, cookie, query parameter), or a cookie or query token that is not b64token syntax | 400 | `invalid_request` | with `error_description` |
 //! | every token [`Error`]: too large, JWE, malformed, duplicate member, algorithm, `crit`, `typ`, unknown `kid`, signature, expired, not yet valid, `iat` in the future or outside its window, issuer, audience, subject, missing / mistyped / invalid claim, replayed `jti`, revoked, reused refresh token | 401 | `invalid_token` | with `error_description` |
 //! | the application refuses an authentic token for lack of privileges ([`Rejection::insufficient_scope`]) | 403 | `insufficient_scope` | with `error_description` and, if set, `scope` |
 //! | [`Error::StoreUnavailable`]: the replay store could not be asked, or [`Error::KeysUnavailable`]: a remote key set has no usable keys (the token is still refused: fail closed) | 503 | none | none: the token may be fine, the client should retry rather than re-authenticate |
@@ -51,11 +65,17 @@
 #[cfg(feature = "axum")]
 pub mod axum;
 mod token_response;
-#[cfg(feature = "axum")]
+#[cfg(any(feature = "axum", feature = "tower"))]
+mod source;
+#[cfg(feature = "tower")]
+pub mod tower;
+#[cfg(any(feature = "axum", feature = "tower"))]
 mod verifier;
 
+#[cfg(any(feature = "axum", feature = "tower"))]
+pub use self::source::{CookieSource, QuerySource, SameSite};
 pub use self::token_response::TokenResponse;
-#[cfg(feature = "axum")]
+#[cfg(any(feature = "axum", feature = "tower"))]
 pub use self::verifier::{BearerRejection, ReplayCheck, Role, Signs, Verifier, VerifyOnly};
 
 use core::fmt;
@@ -199,8 +219,13 @@ pub enum AuthorizationError {
     OtherScheme,
     /// The request has more than one `Authorization` header: 400 `invalid_request`.
     Repeated,
-    /// The header is not valid Bearer credentials: 400 `invalid_request`.
+    /// The header is not valid Bearer credentials (or a cookie or query token is not valid
+    /// token syntax): 400 `invalid_request`.
     Malformed(MalformedAuthorization),
+    /// The request carries a token in more than one place its verifier reads (the header and
+    /// a cookie, a cookie or a query parameter twice): 400 `invalid_request`, rather than
+    /// one of them picked.
+    Ambiguous,
 }
 
 /// What is wrong with a malformed `Authorization` header.
@@ -240,6 +265,7 @@ impl fmt::Display for AuthorizationError {
             }
             AuthorizationError::Repeated => f.write_str("more than one Authorization header"),
             AuthorizationError::Malformed(reason) => f.write_str(reason.description()),
+            AuthorizationError::Ambiguous => f.write_str(AMBIGUOUS_DESCRIPTION),
         }
     }
 }
@@ -341,6 +367,8 @@ impl fmt::Display for InvalidChallengeText {
 }
 
 impl std::error::Error for InvalidChallengeText {}
+
+const AMBIGUOUS_DESCRIPTION: &str = "the request carries more than one token";
 
 const MISSING_DESCRIPTION: &str = "the request has no Bearer token";
 
@@ -588,6 +616,12 @@ impl From<AuthorizationError> for Rejection {
                 status: 400,
                 code: Some(ErrorCode::InvalidRequest),
                 description: Some(reason.description()),
+                scope: None,
+            },
+            AuthorizationError::Ambiguous => Rejection {
+                status: 400,
+                code: Some(ErrorCode::InvalidRequest),
+                description: Some(AMBIGUOUS_DESCRIPTION),
                 scope: None,
             },
         }
@@ -892,7 +926,14 @@ mod tests {
         let rejections = every_error()
             .into_iter()
             .map(Rejection::from)
-            .chain([AuthorizationError::Repeated, AuthorizationError::Missing].map(Rejection::from))
+            .chain(
+                [
+                    AuthorizationError::Repeated,
+                    AuthorizationError::Missing,
+                    AuthorizationError::Ambiguous,
+                ]
+                .map(Rejection::from),
+            )
             .chain(
                 [
                     MalformedAuthorization::Scheme,

@@ -1,8 +1,9 @@
 //! Claims types as axum request extractors (feature `axum`, for axum 0.8).
 //!
-//! [`Bearer<C>`] reads the `Authorization: Bearer` header, verifies the token as the
-//! claims type `C` with the keys, [`Validation`] and replay store of a [`Verifier`] taken from
-//! the application state (through [`FromRef`]), and hands the handler the verified claims.
+//! [`Bearer<C>`] reads the `Authorization: Bearer` header (or the verifier's opt-in cookie or
+//! query parameter), verifies the token as the claims type `C` with the keys, validation,
+//! revocation and replay stores of a [`Verifier`] taken from the application state (through
+//! [`FromRef`]), and hands the handler the verified claims.
 //! A request that does not authenticate never reaches the handler: it is answered with the
 //! status and `WWW-Authenticate` challenge of [`http::Rejection`](crate::http::Rejection)
 //! (see the [mapping](crate::http#the-mapping)).
@@ -37,6 +38,31 @@
 //! # }
 //! ```
 //!
+//! With the `tower` feature, a `BearerLayer<C>` (`jwt_runtime::http::tower`) in front
+//! of the router verifies first, and `Bearer<C>` then takes the claims it verified instead of
+//! verifying again; without the layer, `Bearer<C>` verifies by itself. A handler that wants the
+//! detailed error (for its logs, or its own answer) takes `Result<Bearer<C>, BearerRejection>`:
+//!
+//! ```
+//! # use jwt_runtime::{Claims, NumericDate};
+//! use axum::response::{IntoResponse, Response};
+//! use jwt_runtime::http::axum::{Bearer, BearerRejection};
+//! # #[derive(Claims)]
+//! # struct Session { sub: String, exp: NumericDate }
+//!
+//! async fn me(session: Result<Bearer<Session>, BearerRejection>) -> Response {
+//!     match session {
+//!         Ok(Bearer(session)) => session.sub.into_response(),
+//!         Err(rejection) => {
+//!             if let Some(error) = rejection.error() {
+//!                 eprintln!("refused: {error}"); // e.g. "the token expired at …"
+//!             }
+//!             rejection.into_response()
+//!         }
+//!     }
+//! }
+//! ```
+//!
 //! In a larger state, derive `FromRef` (axum's `macros` feature) or implement it:
 //!
 //! ```
@@ -65,15 +91,21 @@ use http::request::Parts;
 use crate::alg::Algorithm;
 use crate::claims::{Claims, DecodeClaims};
 use crate::http::AuthorizationError;
+#[cfg(feature = "tower")]
+use crate::http::tower::Verified;
 #[doc(no_inline)]
 pub use crate::http::verifier::{BearerRejection, ReplayCheck, Role, Signs, Verifier, VerifyOnly};
 
 /// A request extractor: the verified claims of the request's `Authorization: Bearer` token.
 ///
-/// Verifies with the [`Verifier`] of the router's state; a one-use (`jti`) claims type has
-/// its `jti` consumed in the verifier's replay store. On failure the handler is not called
-/// and the client gets a [`BearerRejection`]: 400, 401 or 403 with a `WWW-Authenticate`
-/// challenge (503 when the replay store is unavailable).
+/// Verifies with the [`Verifier`] of the router's state (or takes the claims a tower
+/// `BearerLayer<C>` in front verified); a one-use (`jti`) claims type has its `jti` consumed
+/// in the verifier's replay store. On failure the handler is not called and the client gets a
+/// [`BearerRejection`]: 400, 401 or 403 with a `WWW-Authenticate` challenge (503 when a store
+/// is unavailable).
+///
+/// `C` is `Send + Sync + 'static` (plain data, as claims types are), so that the layer can
+/// hand it over in the request extensions.
 ///
 /// As `Option<Bearer<C>>` it makes authentication optional: no header (or credentials of
 /// another scheme) gives `None`, while a header that is present but malformed or carries a
@@ -109,13 +141,16 @@ impl<C> DerefMut for Bearer<C> {
 impl<S, C> FromRequestParts<S> for Bearer<C>
 where
     S: Send + Sync,
-    C: Claims + for<'de> DecodeClaims<'de> + Send,
+    C: Claims + for<'de> DecodeClaims<'de> + Send + Sync + 'static,
     C::Replay: ReplayCheck,
     Verifier<C::Algorithm>: FromRef<S>,
 {
     type Rejection = BearerRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, BearerRejection> {
+        if let Some(claims) = verified_by_layer::<C>(parts) {
+            return Ok(Bearer(claims));
+        }
         let verifier = Verifier::<C::Algorithm>::from_ref(state);
         let token = verifier
             .token(&parts.headers, &parts.uri)
@@ -127,7 +162,7 @@ where
 impl<S, C> OptionalFromRequestParts<S> for Bearer<C>
 where
     S: Send + Sync,
-    C: Claims + for<'de> DecodeClaims<'de> + Send,
+    C: Claims + for<'de> DecodeClaims<'de> + Send + Sync + 'static,
     C::Replay: ReplayCheck,
     Verifier<C::Algorithm>: FromRef<S>,
 {
@@ -137,6 +172,9 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, BearerRejection> {
+        if let Some(claims) = verified_by_layer::<C>(parts) {
+            return Ok(Some(Bearer(claims)));
+        }
         let verifier = Verifier::<C::Algorithm>::from_ref(state);
         let token = match verifier.token(&parts.headers, &parts.uri) {
             Ok(token) => token,
@@ -147,6 +185,19 @@ where
             .await
             .map(|claims| Some(Bearer(claims)))
     }
+}
+
+/// The claims the tower layer verified, taken over (once: a second `Bearer<C>` in the same
+/// handler verifies by itself).
+#[cfg(feature = "tower")]
+fn verified_by_layer<C: Send + Sync + 'static>(parts: &mut Parts) -> Option<C> {
+    let verified = parts.extensions.remove::<Verified<C>>()?;
+    verified.try_into_inner().ok()
+}
+
+#[cfg(not(feature = "tower"))]
+fn verified_by_layer<C>(_: &mut Parts) -> Option<C> {
+    None
 }
 
 async fn extract<C>(verifier: &Verifier<C::Algorithm>, token: &str) -> Result<C, BearerRejection>

@@ -7,14 +7,15 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use std::sync::Arc;
 
-use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use http::{HeaderMap, StatusCode, Uri};
 
 use crate::alg::Algorithm;
 use crate::claims::{Claims, DecodeClaims};
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
-use crate::http::{self as bearer, AuthorizationError, Realm, Rejection};
+use crate::http::source::Sources;
+use crate::http::{AuthorizationError, CookieSource, QuerySource, Realm, Rejection};
 use crate::key::{SigningKey, VerifyingKeys};
 use crate::pipeline::{self, Transient};
 use crate::replay::{
@@ -44,6 +45,7 @@ use crate::validation::Validation;
 /// | realm | none (the challenge has no `realm`) |
 /// | replay store | a [`MemoryStore`] of its own |
 /// | revocation store | none: no revocation check ([`Verifier::revocation`]) |
+/// | token sources | the `Authorization` header only; add a cookie ([`Verifier::cookie`]) or a query parameter ([`Verifier::query`]) |
 ///
 /// One verifier serves every claims type of its algorithm, and one [`Validation`] with it, so
 /// its run-time settings never erase a type's identity: an untyped
@@ -113,6 +115,7 @@ struct Inner<A: Algorithm> {
     /// The store is the default in-memory one.
     default_store: bool,
     revocation: Option<Revocation>,
+    sources: Sources,
 }
 
 /// Revocation records and the longest token lifetime they are kept for.
@@ -133,6 +136,7 @@ impl<A: Algorithm> Clone for Inner<A> {
             store: self.store.clone(),
             default_store: self.default_store,
             revocation: self.revocation.clone(),
+            sources: self.sources.clone(),
         }
     }
 }
@@ -233,10 +237,7 @@ impl<A: Algorithm> Verifier<A, Signs> {
     /// the parts of an application that only verify.
     #[must_use]
     pub fn verify_only(&self) -> Verifier<A> {
-        Verifier {
-            inner: Arc::clone(&self.inner),
-            role: PhantomData,
-        }
+        self.verify_only_clone()
     }
 }
 
@@ -256,6 +257,7 @@ impl<A: Algorithm, R: Role> Verifier<A, R> {
                 realm: None,
                 default_store: true,
                 revocation: None,
+                sources: Sources::default(),
             }),
             role: PhantomData,
         }
@@ -345,6 +347,27 @@ impl<A: Algorithm, R: Role> Verifier<A, R> {
         self.update(|inner| inner.revocation = Some(revocation))
     }
 
+    /// Also reads the token from a cookie (`Authorization` stays read). Defaults to none.
+    ///
+    /// A request with a token in two places (the header and the cookie, or the cookie twice)
+    /// is refused as ambiguous (400 `invalid_request`); an empty cookie counts as absent, so
+    /// that a cleared cookie ([`CookieSource::clear_cookie`]) means signed out. Read
+    /// [`CookieSource`] on the cross-site request forgery this opens.
+    #[must_use]
+    pub fn cookie(self, source: CookieSource) -> Self {
+        self.update(|inner| inner.sources.cookie = Some(source))
+    }
+
+    /// Also reads the token from a query parameter (`Authorization` stays read), e.g.
+    /// [`QuerySource::ACCESS_TOKEN`]. Defaults to none.
+    ///
+    /// A token in two places is refused as ambiguous, as with [`Verifier::cookie`]. Read
+    /// [`QuerySource`] on how tokens in URLs leak.
+    #[must_use]
+    pub fn query(self, source: QuerySource) -> Self {
+        self.update(|inner| inner.sources.query = Some(source))
+    }
+
     /// Verifies `token` as `C` with this verifier's settings: the signature and the claims,
     /// then the revocation records (when set), then, for a one-use type, consumes its `jti`
     /// in the replay store. What the extractor and the layer do once they have the token; for
@@ -370,6 +393,14 @@ impl<A: Algorithm, R: Role> Verifier<A, R> {
         BearerRejection::new(rejection, self.inner.realm.clone(), None)
     }
 
+    /// A verify-only handle on the same state.
+    pub(crate) fn verify_only_clone(&self) -> Verifier<A> {
+        Verifier {
+            inner: Arc::clone(&self.inner),
+            role: PhantomData,
+        }
+    }
+
     fn update(self, change: impl FnOnce(&mut Inner<A>)) -> Self {
         let mut inner = Arc::unwrap_or_clone(self.inner);
         change(&mut inner);
@@ -383,28 +414,30 @@ impl<A: Algorithm, R: Role> Verifier<A, R> {
     pub(crate) fn token<'r>(
         &self,
         headers: &'r HeaderMap,
-        _uri: &'r Uri,
+        uri: &'r Uri,
     ) -> Result<&'r str, AuthorizationError> {
-        bearer::bearer_token(
-            headers
-                .get_all(AUTHORIZATION)
-                .iter()
-                .map(HeaderValue::as_bytes),
-        )
+        self.inner.sources.token(headers, uri)
     }
 
     /// `error` as the rejection the client gets.
     pub(crate) fn token_rejection(&self, error: Error) -> BearerRejection {
-        BearerRejection::new(
+        let kind = error_kind(&error);
+        BearerRejection::new_with_kind(
             Rejection::from(&error),
             self.inner.realm.clone(),
             Some(error),
+            kind,
         )
     }
 
-    /// A header error as the rejection the client gets.
+    /// A request error (no token, a malformed header, …) as the rejection the client gets.
     pub(crate) fn request_rejection(&self, error: AuthorizationError) -> BearerRejection {
-        BearerRejection::new(Rejection::from(error), self.inner.realm.clone(), None)
+        BearerRejection::new_with_kind(
+            Rejection::from(error),
+            self.inner.realm.clone(),
+            None,
+            request_error_kind(error),
+        )
     }
 }
 
@@ -619,7 +652,24 @@ pub struct BearerRejection {
 }
 
 impl BearerRejection {
+    /// A rejection the application built ([`Verifier::reject`]).
     fn new(rejection: Rejection, realm: Option<Realm>, error: Option<Error>) -> Self {
+        let kind = rejection
+            .error_code()
+            .map_or("application", |code| code.as_str());
+        BearerRejection::new_with_kind(rejection, realm, error, kind)
+    }
+
+    fn new_with_kind(
+        rejection: Rejection,
+        realm: Option<Realm>,
+        error: Option<Error>,
+        kind: &'static str,
+    ) -> Self {
+        #[cfg(feature = "tracing")]
+        trace_rejection(&rejection, kind);
+        #[cfg(not(feature = "tracing"))]
+        let _ = kind;
         BearerRejection {
             rejection,
             realm,
@@ -676,5 +726,72 @@ impl std::error::Error for BearerRejection {
         self.error
             .as_ref()
             .map(|error| error as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// One event per refused request: its status, its RFC 6750 code and the cause's kind, all
+/// fixed texts (never the token, never a claim value).
+#[cfg(feature = "tracing")]
+fn trace_rejection(rejection: &Rejection, kind: &'static str) {
+    let code = rejection.error_code().map_or("none", |code| code.as_str());
+    if rejection.status() >= 500 {
+        tracing::warn!(
+            target: "jwt_runtime::http",
+            status = rejection.status(),
+            error = code,
+            kind,
+            "request refused: the token could not be checked"
+        );
+    } else {
+        tracing::info!(
+            target: "jwt_runtime::http",
+            status = rejection.status(),
+            error = code,
+            kind,
+            "request refused"
+        );
+    }
+}
+
+/// The kind of a token error, for the operator: a fixed name per variant.
+fn error_kind(error: &Error) -> &'static str {
+    match error {
+        Error::TooLarge { .. } => "too_large",
+        Error::JweNotSupported => "jwe",
+        Error::Malformed { .. } => "malformed",
+        Error::DuplicateMember { .. } => "duplicate_member",
+        Error::Algorithm { .. } => "algorithm",
+        Error::Crit => "crit",
+        Error::TokenType { .. } => "token_type",
+        Error::UnknownKeyId { .. } => "unknown_key_id",
+        Error::Signature => "signature",
+        Error::Expired { .. } => "expired",
+        Error::NotYetValid { .. } => "not_yet_valid",
+        Error::IssuedInFuture { .. } => "issued_in_future",
+        Error::IssuedTooLongAgo { .. } => "issued_too_long_ago",
+        Error::Issuer => "issuer",
+        Error::Audience => "audience",
+        Error::Subject => "subject",
+        Error::MissingClaim { .. } => "missing_claim",
+        Error::ClaimType { .. } => "claim_type",
+        Error::InvalidClaim { .. } => "invalid_claim",
+        Error::Replayed => "replayed",
+        Error::StoreUnavailable(_) => "store_unavailable",
+        Error::ReplayUnconfirmed(_) => "replay_unconfirmed",
+        Error::KeysUnavailable(_) => "keys_unavailable",
+        Error::Encode(_) => "encode",
+        Error::Revoked => "revoked",
+        Error::RefreshReuse => "refresh_reuse",
+    }
+}
+
+/// The kind of a request error, for the operator.
+fn request_error_kind(error: AuthorizationError) -> &'static str {
+    match error {
+        AuthorizationError::Missing => "missing",
+        AuthorizationError::OtherScheme => "other_scheme",
+        AuthorizationError::Repeated => "repeated_header",
+        AuthorizationError::Malformed(_) => "malformed_request",
+        AuthorizationError::Ambiguous => "ambiguous",
     }
 }
