@@ -58,6 +58,10 @@
 //! `alice` / `correct horse battery staple` (roles `user`, `admin`) and `bob` /
 //! `hunter2-but-longer` (role `user`).
 //!
+//! The routes for signed-in users sit behind the tower layer `BearerLayer<Session>` (their
+//! handlers take the claims it verified); CORS is the outermost layer, so that a browser's
+//! preflight never needs a token.
+//!
 //! The front end (`examples/frontend/`: plain HTML and JavaScript, no build step) keeps its
 //! tokens in memory only, never in `localStorage`, and calls the API across origins.
 
@@ -79,6 +83,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jwt_runtime::http::axum::Bearer;
+use jwt_runtime::http::tower::BearerLayer;
 use jwt_runtime::http::{BearerRejection, Realm, Rejection, Signs, TokenResponse, Verifier};
 use jwt_runtime::replay::{
     AsyncRedisStore, AsyncReplayStore, InsertOutcome, MemoryStore, RedisStore, ReplayId,
@@ -492,17 +497,24 @@ pub async fn app(config: &Config) -> Result<Router, Box<dyn StdError + Send + Sy
             std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         )),
     };
-    Ok(Router::new()
-        .route("/login", post(login))
-        .route("/token", post(refresh))
+    // The routes for signed-in users sit behind the tower layer, which verifies the access
+    // token once; their `Bearer<Session>` takes the claims it verified. (The other routes
+    // verify their own kind of token, or none.)
+    let signed_in = Router::new()
         .route("/logout", post(logout))
         .route("/me", get(me))
         .route("/admin", get(admin))
         .route("/actions/token", post(issue_action_token))
+        .route("/protected/ping", get(protected_ping))
+        .route_layer(BearerLayer::<Session>::new(&state.access));
+    Ok(Router::new()
+        .route("/login", post(login))
+        .route("/token", post(refresh))
         .route("/actions/redeem", post(redeem_action_token))
         .route("/.well-known/jwks.json", get(published_keys))
         .route("/public/ping", get(public_ping))
-        .route("/protected/ping", get(protected_ping))
+        .merge(signed_in)
+        // Outermost: a preflight is answered before any token is looked for.
         .layer(cors)
         .with_state(state))
 }
