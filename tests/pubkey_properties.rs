@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 
 use jwt_runtime::{
     Claims, EcdsaPrivateKey, EcdsaPublicKey, Ed25519PrivateKey, Ed25519PublicKey, Es256, Es384,
-    Es512PrivateKey, Es512PublicKey, FixedClock, NumericDate, Ps256, PublicKey, PublicKeySet, Rs256, RsaPrivateKey, RsaPublicKey,
-    Validation,
+    Es512PrivateKey, Es512PublicKey, FixedClock, NumericDate, Ps256, PublicKey, PublicKeySet,
+    Rs256, RsaPrivateKey, RsaPublicKey, Validation,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -65,7 +65,10 @@ fn p521_pkcs8_der() -> &'static [u8] {
     static DER: OnceLock<Vec<u8>> = OnceLock::new();
     DER.get_or_init(|| {
         let pem = key_file("p521.pkcs8.pem");
-        let body: String = pem.lines().filter(|line| !line.starts_with("-----")).collect();
+        let body: String = pem
+            .lines()
+            .filter(|line| !line.starts_with("-----"))
+            .collect();
         base64::Engine::decode(&base64::engine::general_purpose::STANDARD, body).unwrap()
     })
 }
