@@ -1,13 +1,14 @@
 //! One test per public-key attack class PK1-PK8 of `SECURITY.md` ("Public-key tokens"), named
-//! after its id. Every case asserts the exact error variant. Tokens are made with real keys,
+//! after its id, and the same classes again for ES512 (`pkN_es512_*`), whose backend is
+//! another crate (`p521`) and so needs its own evidence. Every case asserts the exact error variant. Tokens are made with real keys,
 //! then their bytes are changed so that each case reaches exactly the check it is about.
 
 use std::fs;
 
 use jwt_runtime::{
     Claims, EcdsaPrivateKey, EcdsaPublicKey, Ed25519PrivateKey, Ed25519PublicKey, Error, Es256,
-    Es384, FixedClock, HmacKey, Hs256, KeyError, NumericDate, PublicKey, PublicKeySet, Rs256,
-    RsaPrivateKey, RsaPublicKey, Validation, base64url,
+    Es384, Es512PrivateKey, Es512PublicKey, FixedClock, HmacKey, Hs256, KeyError, NumericDate,
+    PublicKey, PublicKeySet, Rs256, RsaPrivateKey, RsaPublicKey, Validation, base64url,
 };
 
 const NOW: i64 = 1_700_000_000;
@@ -45,6 +46,13 @@ struct EsSession {
 #[derive(Claims, Debug)]
 #[claims(alg = "ES384")]
 struct Es384Session {
+    sub: String,
+    exp: NumericDate,
+}
+
+#[derive(Claims, Debug)]
+#[claims(alg = "ES512")]
+struct Es512Session {
     sub: String,
     exp: NumericDate,
 }
@@ -455,4 +463,231 @@ fn pk8_key_sets_never_fall_back() {
         validation().decode::<EsSession, _>(&token, &set),
         Err(Error::UnknownKeyId { kid: None })
     ));
+}
+
+fn es512_session() -> Es512Session {
+    Es512Session {
+        sub: "user-42".into(),
+        exp: NumericDate::from_secs(NOW + 600),
+    }
+}
+
+/// PK1 for ES512: the public key's JWK or PEM as an HMAC secret, under an `HS256` header or
+/// an `ES512` one.
+#[test]
+fn pk1_es512_public_key_as_hmac_secret() {
+    let public = Es512PublicKey::from_pem(&key_file("p521.spki.pem")).unwrap();
+    for secret in [
+        public.to_jwk().into_bytes(),
+        key_file("p521.spki.pem").into_bytes(),
+    ] {
+        let hmac = HmacKey::<Hs256>::from_bytes(&secret).unwrap();
+        let token = HsSession {
+            sub: "mallory".into(),
+            exp: NumericDate::from_secs(NOW + 600),
+        }
+        .encode(&hmac)
+        .unwrap();
+        assert!(matches!(
+            validation().decode::<Es512Session, _>(&token, &public),
+            Err(Error::Algorithm { expected: "ES512", found: Some(found) }) if found == "HS256"
+        ));
+        let input = format!("{}.{}", b64(r#"{"alg":"ES512"}"#), b64(payload()));
+        let forged = format!("{input}.{}", b64(hmac.__mac(input.as_bytes())));
+        assert!(matches!(
+            validation().decode::<Es512Session, _>(&forged, &public),
+            Err(Error::Signature)
+        ));
+    }
+}
+
+/// PK2 for ES512: an ES512 token is not an ES256 or ES384 one, and no other `alg` passes for
+/// ES512, even with a signature of the ES512 length.
+#[test]
+fn pk2_es512_never_decodes_as_another_algorithm() {
+    let private = Es512PrivateKey::generate().unwrap();
+    let token = es512_session().encode(&private).unwrap();
+    assert!(
+        validation()
+            .decode::<Es512Session, _>(&token, &private.public_key())
+            .is_ok()
+    );
+    let es384 = EcdsaPrivateKey::<Es384>::generate().unwrap().public_key();
+    assert!(matches!(
+        validation().decode::<Es384Session, _>(&token, &es384),
+        Err(Error::Algorithm {
+            expected: "ES384",
+            ..
+        })
+    ));
+    let es256 = EcdsaPrivateKey::<Es256>::generate().unwrap();
+    assert!(matches!(
+        validation().decode::<EsSession, _>(&token, &es256.public_key()),
+        Err(Error::Algorithm {
+            expected: "ES256",
+            ..
+        })
+    ));
+    let es256_token = es_session().encode(&es256).unwrap();
+    assert!(matches!(
+        validation().decode::<Es512Session, _>(&es256_token, &private.public_key()),
+        Err(Error::Algorithm {
+            expected: "ES512",
+            ..
+        })
+    ));
+    for alg in [
+        "none", "ES384", "ES256", "es512", "ES512 ", "HS512", "RS512", "PS512",
+    ] {
+        let header = format!(r#"{{"alg":"{alg}"}}"#);
+        let signed = format!("{}.{}", b64(header), b64(payload()));
+        let token = format!("{signed}.{}", b64([7_u8; 132]));
+        assert!(
+            matches!(
+                validation().decode::<Es512Session, _>(&token, &private.public_key()),
+                Err(Error::Algorithm {
+                    expected: "ES512",
+                    ..
+                })
+            ),
+            "{alg}"
+        );
+    }
+}
+
+/// The P-521 group order n, big-endian, 66 bytes.
+const P521_ORDER: [u8; 66] = [
+    0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xfa, 0x51, 0x86, 0x87, 0x83, 0xbf, 0x2f, 0x96, 0x6b, 0x7f, 0xcc, 0x01, 0x48, 0xf7, 0x09,
+    0xa5, 0xd0, 0x3b, 0xb5, 0xc9, 0xb8, 0x89, 0x9c, 0x47, 0xae, 0xbb, 0x6f, 0xb7, 0x1e, 0x91, 0x38,
+    0x64, 0x09,
+];
+
+/// PK3 for ES512: `r = s = 0` (CVE-2022-21449), `r` or `s` at or above n, `s` replaced by
+/// `n - s` plus n (the same residue, out of range), DER, and every length but 132.
+#[test]
+fn pk3_es512_r_and_s_must_be_in_range_and_raw() {
+    let private = Es512PrivateKey::generate().unwrap();
+    let public = private.public_key();
+    let token = es512_session().encode(&private).unwrap();
+    let valid = signature_of(&token);
+    assert_eq!(valid.len(), 132);
+    let (r, s) = valid.split_at(66);
+
+    let zero = [0_u8; 66];
+    let mut one = [0_u8; 66];
+    one[65] = 1;
+    // s + n: the same value mod n, outside [1, n-1]; below 2^522, so still 66 bytes.
+    let s_plus_n = {
+        let mut sum = [0_u8; 66];
+        let mut carry = 0_u16;
+        for at in (0..66).rev() {
+            let total = u16::from(s[at]) + u16::from(P521_ORDER[at]) + carry;
+            sum[at] = total.to_le_bytes()[0];
+            carry = total >> 8;
+        }
+        sum
+    };
+    for (name, r, s) in [
+        ("r = s = 0", &zero[..], &zero[..]),
+        ("r = 0", &zero[..], s),
+        ("s = 0", r, &zero[..]),
+        ("r = n", &P521_ORDER[..], s),
+        ("s = n", r, &P521_ORDER[..]),
+        ("s + n", r, &s_plus_n[..]),
+        ("r = 1, s = 1", &one[..], &one[..]),
+        ("r = s = 2^528 - 1", &[0xff; 66][..], &[0xff; 66][..]),
+    ] {
+        let forged = with_signature(&token, &[r, s].concat());
+        assert!(
+            matches!(
+                validation().decode::<Es512Session, _>(&forged, &public),
+                Err(Error::Signature)
+            ),
+            "{name}"
+        );
+    }
+
+    // DER: SEQUENCE { INTEGER r, INTEGER s } with a long-form length (over 127 bytes).
+    let der_integer = |bytes: &[u8]| {
+        let start = bytes.iter().position(|&byte| byte != 0).unwrap_or(65);
+        let mut value = bytes[start..].to_vec();
+        if value[0] & 0x80 != 0 {
+            value.insert(0, 0);
+        }
+        let mut out = vec![0x02, u8::try_from(value.len()).unwrap()];
+        out.extend(value);
+        out
+    };
+    let body = [der_integer(r), der_integer(s)].concat();
+    let mut der = vec![0x30, 0x81, u8::try_from(body.len()).unwrap()];
+    der.extend(body);
+    assert!(matches!(
+        validation().decode::<Es512Session, _>(&with_signature(&token, &der), &public),
+        Err(Error::Signature)
+    ));
+    // Off-by-one lengths, and the lengths of the other ECDSA algorithms; also 130 and 131
+    // bytes, what a signer that drops leading zero bytes of r or s would send.
+    for len in [0, 1, 64, 96, 130, 131, 133, 134, 139] {
+        let mut resized = valid.clone();
+        resized.resize(len, 0);
+        assert!(
+            matches!(
+                validation().decode::<Es512Session, _>(&with_signature(&token, &resized), &public),
+                Err(Error::Signature)
+            ),
+            "{len}"
+        );
+    }
+}
+
+/// PK6 for ES512: a P-521 point off the curve, the all-zero point, a coordinate not
+/// reduced, and short coordinates are refused when the key is built.
+#[test]
+fn pk6_es512_weak_public_keys_are_refused_at_construction() {
+    let good = Es512PrivateKey::generate().unwrap().public_key().to_jwk();
+    let jwk: serde_json::Value = serde_json::from_str(&good).unwrap();
+    let coordinate =
+        |name: &str| base64url::decode(jwk[name].as_str().unwrap().as_bytes()).unwrap();
+    let with = |x: &[u8], y: &[u8]| {
+        format!(
+            r#"{{"kty":"EC","crv":"P-521","x":"{}","y":"{}"}}"#,
+            b64(x),
+            b64(y)
+        )
+    };
+    let (x, y) = (coordinate("x"), coordinate("y"));
+    assert!(Es512PublicKey::from_jwk(&with(&x, &y)).is_ok());
+
+    let mut off_curve = y.clone();
+    off_curve[65] ^= 1;
+    assert_eq!(
+        Es512PublicKey::from_jwk(&with(&x, &off_curve)).unwrap_err(),
+        KeyError::Weak("EC point is not on the curve")
+    );
+    assert!(matches!(
+        Es512PublicKey::from_jwk(&with(&[0; 66], &[0; 66])),
+        Err(KeyError::Weak(_))
+    ));
+    // x = p, the field prime 2^521 - 1: an unreduced encoding (of 0).
+    let mut p = [0xff_u8; 66];
+    p[0] = 0x01;
+    assert!(matches!(
+        Es512PublicKey::from_jwk(&with(&p, &y)),
+        Err(KeyError::Weak(_))
+    ));
+    // Coordinates must be the full 66 bytes (RFC 7518 §6.2.1.2), not shortened.
+    assert!(matches!(
+        Es512PublicKey::from_jwk(&with(&x[1..], &y)),
+        Err(KeyError::Format(_))
+    ));
+    // A P-384 JWK under the P-521 name.
+    let p384 = EcdsaPrivateKey::<Es384>::generate()
+        .unwrap()
+        .public_key()
+        .to_jwk()
+        .replace("P-384", "P-521")
+        .replace("ES384", "ES512");
+    assert!(Es512PublicKey::from_jwk(&p384).is_err());
 }

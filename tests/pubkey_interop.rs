@@ -1,7 +1,7 @@
 //! Interop of the public-key algorithms with real peers: PyJWT (with `cryptography`) and
 //! jose, pinned and installed by `tests/interop/setup.sh` like `tests/interop.rs`.
 //!
-//! For EdDSA, ES256, ES384, RS256/384/512 and PS256/384/512: a peer signs with the private
+//! For EdDSA, ES256, ES384, ES512, RS256/384/512 and PS256/384/512: a peer signs with the private
 //! key (given as a JWK where one exists, and as a PKCS#8 PEM) and we verify with the public
 //! key; we sign and the peer verifies with the public key (as a JWK and as an SPKI PEM). A
 //! tampered token is refused in both directions, so a peer that verified nothing would fail.
@@ -17,9 +17,9 @@ use std::sync::OnceLock;
 
 use jwt_runtime::{
     Audience, Claims, DecodeClaims, EcdsaPrivateKey, EcdsaPublicKey, Ed25519PrivateKey,
-    Ed25519PublicKey, Error, Es256, Es384, FixedClock, NumericDate, Ps256, Ps384, Ps512, PublicKey,
-    Rs256, Rs384, Rs512, RsaPrivateKey, RsaPublicKey, SigningKey, Validation, VerifyingKeys,
-    replay::Reusable,
+    Ed25519PublicKey, Error, Es256, Es384, Es512PrivateKey, Es512PublicKey, FixedClock,
+    NumericDate, Ps256, Ps384, Ps512, PublicKey, Rs256, Rs384, Rs512, RsaPrivateKey, RsaPublicKey,
+    SigningKey, Validation, VerifyingKeys, replay::Reusable,
 };
 use serde_json::{Value, json};
 
@@ -177,6 +177,7 @@ macro_rules! interop_claims {
 interop_claims!(EdClaims, "EdDSA");
 interop_claims!(Es256Claims, "ES256");
 interop_claims!(Es384Claims, "ES384");
+interop_claims!(Es512Claims, "ES512");
 interop_claims!(Rs256Claims, "RS256");
 interop_claims!(Rs384Claims, "RS384");
 interop_claims!(Rs512Claims, "RS512");
@@ -357,6 +358,31 @@ fn pubkey_interop_es256_es384() {
         public,
     };
     check(&case, Es384Claims::new);
+}
+
+/// ES512 runs on another backend (`p521`) than the other algorithms: the RFC 7515 A.4 key as
+/// JWKs, and an `openssl genpkey` key as PKCS#8 and SPKI PEM (and its public JWK).
+#[test]
+fn pubkey_interop_es512() {
+    let jwk = rfc_jwk("rfc7515_a4_es512");
+    let public = Es512PublicKey::from_jwk(&public_part(&jwk).to_string()).unwrap();
+    let case = Case {
+        alg: "ES512",
+        private: Es512PrivateKey::from_jwk(&jwk.to_string()).unwrap(),
+        peer_signs_with: vec![("jwk", jwk)],
+        peer_verifies_with: vec![jwk_of(&public)],
+        public,
+    };
+    check(&case, Es512Claims::new);
+    let public = Es512PublicKey::from_pem(&key_file("p521.spki.pem")).unwrap();
+    let case = Case {
+        alg: "ES512",
+        private: Es512PrivateKey::from_pem(&key_file("p521.pkcs8.pem")).unwrap(),
+        peer_signs_with: vec![pem("p521.pkcs8.pem")],
+        peer_verifies_with: vec![pem("p521.spki.pem"), jwk_of(&public)],
+        public,
+    };
+    check(&case, Es512Claims::new);
 }
 
 macro_rules! rsa_case {

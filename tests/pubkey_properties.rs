@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 
 use jwt_runtime::{
     Claims, EcdsaPrivateKey, EcdsaPublicKey, Ed25519PrivateKey, Ed25519PublicKey, Es256, Es384,
-    FixedClock, NumericDate, Ps256, PublicKey, PublicKeySet, Rs256, RsaPrivateKey, RsaPublicKey,
-    Validation,
+    Es512PrivateKey, Es512PublicKey, FixedClock, NumericDate, Ps256, PublicKey, PublicKeySet,
+    Rs256, RsaPrivateKey, RsaPublicKey, Validation,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -52,6 +52,25 @@ fn load_everything(text: &str) {
     let _ = PublicKeySet::<Ed25519PublicKey>::from_jwks(text);
     let _ = PublicKeySet::<EcdsaPublicKey<Es256>>::from_jwks(text);
     let _ = PublicKeySet::<RsaPublicKey<Rs256>>::from_jwks(text);
+    let _ = Es512PublicKey::from_pem(text);
+    let _ = Es512PrivateKey::from_pem(text);
+    let _ = Es512PublicKey::from_jwk(text);
+    let _ = Es512PrivateKey::from_jwk(text);
+    let _ = PublicKeySet::<Es512PublicKey>::from_jwks(text);
+}
+
+/// The DER of the P-521 PKCS#8 test key, which `Es512PrivateKey` reads with this crate's
+/// own DER reader.
+fn p521_pkcs8_der() -> &'static [u8] {
+    static DER: OnceLock<Vec<u8>> = OnceLock::new();
+    DER.get_or_init(|| {
+        let pem = key_file("p521.pkcs8.pem");
+        let body: String = pem
+            .lines()
+            .filter(|line| !line.starts_with("-----"))
+            .collect();
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, body).unwrap()
+    })
 }
 
 /// Real key texts to mutate: PEM files and JWKs of every family (made once).
@@ -70,6 +89,8 @@ fn make_seeds() -> Vec<String> {
         "rsa2048.spki.pem",
         "rsa2048.pkcs1.pub.pem",
         "rsa2048.pkcs8.pem",
+        "p521.pkcs8.pem",
+        "p521.spki.pem",
     ]
     .iter()
     .map(|name| key_file(name))
@@ -86,6 +107,7 @@ fn make_seeds() -> Vec<String> {
             .unwrap()
             .to_jwk(),
     );
+    seeds.push(Es512PrivateKey::generate().unwrap().public_key().to_jwk());
     seeds
 }
 
@@ -106,7 +128,7 @@ proptest! {
 
     #[test]
     fn key_loaders_never_panic_on_mutated_keys(
-        seed in 0_usize..11,
+        seed in 0_usize..14,
         edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
         cut in any::<prop::sample::Index>(),
     ) {
@@ -121,6 +143,32 @@ proptest! {
         load_everything(&text);
         let jwks = format!(r#"{{"keys":[{text}]}}"#);
         load_everything(&jwks);
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(256))]
+
+    /// Changed bytes, a cut, or trailing bytes in a P-521 PKCS#8 DER: never a panic, and a
+    /// key only when the change left a valid key (the same one, or a refusal).
+    #[test]
+    fn es512_pkcs8_reader_never_panics_on_mutated_der(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        cut in any::<prop::sample::Index>(),
+        trailing in proptest::collection::vec(any::<u8>(), 0..3),
+    ) {
+        let original = p521_pkcs8_der();
+        let mut bytes = original.to_vec();
+        for (at, byte) in edits {
+            let at = at.index(bytes.len());
+            bytes[at] = byte;
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        bytes.extend(trailing);
+        if let Ok(key) = Es512PrivateKey::from_pkcs8_der(&bytes) {
+            let expected = Es512PrivateKey::from_pkcs8_der(original).unwrap();
+            prop_assert_eq!(key.kid(), expected.kid());
+        }
     }
 }
 

@@ -1,15 +1,16 @@
 //! Public-key tokens end to end, as a user writes them: derived claims types pinned to
-//! EdDSA, ES256/384, RS256/384/512 and PS256/384/512; keys from PEM files, JWKs and JWKS
-//! documents; the published JWKS read back by a verifier; RFC 7515 A.2-A.3 and RFC 8037
-//! vectors. Key files are in `tests/data/keys` (test keys made with `openssl genpkey`).
+//! EdDSA, ES256/384/512, RS256/384/512 and PS256/384/512; keys from PEM files, JWKs and JWKS
+//! documents; the published JWKS read back by a verifier; RFC 7515 A.2-A.3, RFC 7520
+//! §4.1-§4.3, RFC 7515 A.4 and RFC 8037 vectors. Key files are in `tests/data/keys` (test keys made with `openssl genpkey`).
 
 use std::fs;
 
 use jwt_runtime::{
     Claims, DecodeClaims, EcdsaPrivateKey, EcdsaPublicKey, Ed25519PrivateKey, Ed25519PublicKey,
-    Error, Es256, Es384, FixedClock, KeyError, NumericDate, Ps256, Ps384, Ps512, PublicKey,
-    PublicKeySet, Rs256, Rs384, Rs512, RsaPrivateKey, RsaPublicKey, SigningKey, Validation,
-    VerifyingKeys, base64url, dangerous, replay::Reusable,
+    Error, Es256, Es384, Es512PrivateKey, Es512PublicKey, FixedClock, KeyError, NumericDate, Ps256,
+    Ps384, Ps512, PublicKey, PublicKeySet, Rs256, Rs384, Rs512, RsaPrivateKey, RsaPublicKey,
+    SignatureVerifier, SigningKey, Validation, VerifyingKeys, base64url, dangerous,
+    replay::Reusable,
 };
 
 const NOW: i64 = 1_700_000_000;
@@ -55,6 +56,7 @@ macro_rules! session_type {
 session_type!(EdSession, "EdDSA");
 session_type!(Es256Session, "ES256");
 session_type!(Es384Session, "ES384");
+session_type!(Es512Session, "ES512");
 session_type!(Rs256Session, "RS256");
 session_type!(Rs384Session, "RS384");
 session_type!(Rs512Session, "RS512");
@@ -138,6 +140,91 @@ fn ecdsa_round_trip_with_pem_and_generated_keys() {
         EcdsaPrivateKey::<Es256>::from_pem(&key_file("p256.sec1.pem")),
         Err(KeyError::Format(_))
     ));
+}
+
+#[test]
+fn es512_round_trip_with_pem_jwk_and_generated_keys() {
+    let private = Es512PrivateKey::from_pem(&key_file("p521.pkcs8.pem")).unwrap();
+    let public = Es512PublicKey::from_pem(&key_file("p521.spki.pem")).unwrap();
+    assert_eq!(private.kid(), public.kid());
+    round_trip(&Es512Session::new(), &private, &public, 132);
+
+    let generated = Es512PrivateKey::generate().unwrap();
+    round_trip(
+        &Es512Session::new(),
+        &generated,
+        &generated.public_key(),
+        132,
+    );
+    let token = Es512Session::new().encode(&generated).unwrap();
+    assert!(matches!(
+        validation().decode::<Es512Session, _>(&token, &public),
+        Err(Error::Signature)
+    ));
+
+    // The public JWK round-trips with its id and members; with private members it is
+    // refused as a public key.
+    let jwk = generated.public_key().with_kid("p521-1").unwrap().to_jwk();
+    let parsed: serde_json::Value = serde_json::from_str(&jwk).unwrap();
+    assert_eq!(
+        (&parsed["kty"], &parsed["crv"], &parsed["alg"]),
+        (&"EC".into(), &"P-521".into(), &"ES512".into())
+    );
+    assert_eq!(
+        base64url::decode(parsed["x"].as_str().unwrap().as_bytes())
+            .unwrap()
+            .len(),
+        66
+    );
+    let imported = Es512PublicKey::from_jwk(&jwk).unwrap();
+    assert_eq!(imported.kid(), "p521-1");
+    assert_eq!(imported.thumbprint(), generated.kid());
+    assert!(
+        validation()
+            .decode::<Es512Session, _>(&token, &imported)
+            .is_ok()
+    );
+    for (from, to) in [
+        (r#""alg":"ES512""#, r#""alg":"ES384""#),
+        (r#""crv":"P-521""#, r#""crv":"P-384""#),
+        (r#""use":"sig""#, r#""use":"sig","d":"AAAA""#),
+    ] {
+        let changed = jwk.replace(from, to);
+        assert!(Es512PublicKey::from_jwk(&changed).is_err(), "{changed}");
+    }
+
+    // Keys of the other curves are not P-521 keys, and the reverse; SEC 1 files are refused
+    // (convert them to PKCS#8).
+    for other in [
+        "p256.spki.pem",
+        "p384.spki.pem",
+        "ed25519.spki.pem",
+        "rsa2048.spki.pem",
+    ] {
+        assert!(
+            Es512PublicKey::from_pem(&key_file(other)).is_err(),
+            "{other}"
+        );
+    }
+    for other in [
+        "p256.pkcs8.pem",
+        "p384.pkcs8.pem",
+        "ed25519.pkcs8.pem",
+        "rsa2048.pkcs8.pem",
+    ] {
+        assert!(
+            Es512PrivateKey::from_pem(&key_file(other)).is_err(),
+            "{other}"
+        );
+    }
+    assert!(EcdsaPublicKey::<Es384>::from_pem(&key_file("p521.spki.pem")).is_err());
+    assert!(EcdsaPrivateKey::<Es384>::from_pem(&key_file("p521.pkcs8.pem")).is_err());
+    assert!(matches!(
+        Es512PrivateKey::from_pem(&key_file("p521.sec1.pem")),
+        Err(KeyError::Format(_))
+    ));
+    assert!(Es512PublicKey::from_pem(&key_file("p521.pkcs8.pem")).is_err());
+    assert!(Es512PrivateKey::from_pem(&key_file("p521.spki.pem")).is_err());
 }
 
 #[test]
@@ -389,7 +476,7 @@ fn rfc8037_ed25519_key_thumbprint_and_signature() {
     let mut out = [0; 64];
     jwt_runtime::TokenSigner::sign_into(&private, signed.as_bytes(), &mut out).unwrap();
     assert_eq!(base64url::encode(&out), signature);
-    assert!(jwt_runtime::SignatureVerifier::verify_signature(
+    assert!(SignatureVerifier::verify_signature(
         &public,
         signed.as_bytes(),
         &out
@@ -397,5 +484,113 @@ fn rfc8037_ed25519_key_thumbprint_and_signature() {
     assert!(matches!(
         validation().decode::<EdSession, _>(token, &public),
         Err(Error::Malformed { .. })
+    ));
+}
+
+/// An RFC 7520 ("JOSE Cookbook") §4 example, as the cookbook repository has it.
+fn cookbook(file: &str) -> serde_json::Value {
+    data(&format!("rfc7520/{file}"))
+}
+
+/// Checks one cookbook example: the private JWK and its public half load under the
+/// example's `kid`; the compact token's signature verifies with the public key and fails
+/// once the signing input changes; the token, whose payload is prose rather than claims,
+/// passes the header and the signature through a key set selecting by that `kid` and is
+/// then refused as malformed, never as a forgery. Returns the private key.
+fn check_cookbook<C, P>(example: &serde_json::Value) -> P
+where
+    C: Claims<Replay = Reusable> + for<'de> DecodeClaims<'de> + std::fmt::Debug,
+    P: jwt_runtime::PrivateKey<Public: VerifyingKeys<C::Algorithm>>,
+    P::Public: PublicKey<Algorithm = C::Algorithm>,
+{
+    let jwk = &example["input"]["key"];
+    let kid = jwk["kid"].as_str().unwrap();
+    let private = P::from_jwk(&jwk.to_string()).unwrap();
+    let public = P::Public::from_jwk(&public_jwk_of(jwk)).unwrap();
+    assert_eq!(public.kid(), kid);
+    assert_eq!(private.public_key().thumbprint(), public.thumbprint());
+
+    let token = example["output"]["compact"].as_str().unwrap();
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    assert_eq!(signed, example["signing"]["sig-input"].as_str().unwrap());
+    let signature = base64url::decode(signature.as_bytes()).unwrap();
+    assert!(public.verify_signature(signed.as_bytes(), &signature));
+    let mut altered = signed.as_bytes().to_vec();
+    altered[0] ^= 1;
+    assert!(!public.verify_signature(&altered, &signature));
+
+    let set = PublicKeySet::new(vec![public]).unwrap();
+    assert!(matches!(
+        validation().decode::<C, _>(token, &set),
+        Err(Error::Malformed { .. })
+    ));
+    private
+}
+
+#[test]
+fn rfc7520_4_1_rs256() {
+    let example = cookbook("4_1.rsa_v15_signature.json");
+    let private = check_cookbook::<Rs256Session, RsaPrivateKey<Rs256>>(&example);
+    // PKCS#1 v1.5 is deterministic: the same signing input signs to the same bytes.
+    let signing_input = example["signing"]["sig-input"].as_str().unwrap();
+    let mut out = vec![0; 256];
+    jwt_runtime::TokenSigner::sign_into(&private, signing_input.as_bytes(), &mut out).unwrap();
+    assert_eq!(base64url::encode(&out), example["signing"]["sig"]);
+}
+
+#[test]
+fn rfc7520_4_2_ps384() {
+    let example = cookbook("4_2.rsa-pss_signature.json");
+    let private = check_cookbook::<Ps384Session, RsaPrivateKey<Ps384>>(&example);
+    // PSS is randomized: ours differs from the example's but verifies with the same key.
+    let signing_input = example["signing"]["sig-input"].as_str().unwrap();
+    let mut out = vec![0; 256];
+    jwt_runtime::TokenSigner::sign_into(&private, signing_input.as_bytes(), &mut out).unwrap();
+    assert_ne!(base64url::encode(&out), example["signing"]["sig"]);
+    assert!(
+        private
+            .public_key()
+            .verify_signature(signing_input.as_bytes(), &out)
+    );
+}
+
+#[test]
+fn rfc7520_4_3_es512() {
+    let example = cookbook("4_3.ecdsa_signature.json");
+    let private = check_cookbook::<Es512Session, Es512PrivateKey>(&example);
+    // ECDSA signatures differ per signer; ours verifies with the example's public key.
+    let signing_input = example["signing"]["sig-input"].as_str().unwrap();
+    let mut out = vec![0; 132];
+    jwt_runtime::TokenSigner::sign_into(&private, signing_input.as_bytes(), &mut out).unwrap();
+    assert!(
+        private
+            .public_key()
+            .verify_signature(signing_input.as_bytes(), &out)
+    );
+}
+
+#[test]
+fn rfc7515_a4_es512() {
+    let vector = &data("rfc_jws_pubkey.json")["rfc7515_a4_es512"];
+    let token = vector["token"].as_str().unwrap();
+    let public = Es512PublicKey::from_jwk(&public_jwk_of(&vector["jwk"])).unwrap();
+    let private = Es512PrivateKey::from_jwk(&vector["jwk"].to_string()).unwrap();
+    assert_eq!(private.kid(), public.kid());
+    // The payload is the word "Payload": the signature verifies, then the claims are
+    // refused as malformed.
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    let signature = base64url::decode(signature.as_bytes()).unwrap();
+    assert_eq!(signature.len(), 132);
+    assert!(public.verify_signature(signed.as_bytes(), &signature));
+    assert!(matches!(
+        validation().decode::<Es512Session, _>(token, &public),
+        Err(Error::Malformed { .. })
+    ));
+    // A private JWK whose `d` is not the private key of its `x`, `y` is refused.
+    let mut mismatched = vector["jwk"].clone();
+    mismatched["d"] = data("rfc7520/4_3.ecdsa_signature.json")["input"]["key"]["d"].clone();
+    assert!(matches!(
+        Es512PrivateKey::from_jwk(&mismatched.to_string()),
+        Err(KeyError::Format(_))
     ));
 }

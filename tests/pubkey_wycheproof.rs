@@ -1,5 +1,6 @@
 //! Project Wycheproof signature-verification vectors for the public-key families shipped:
-//! Ed25519, ECDSA P-256/SHA-256 and P-384/SHA-384 in the P1363 (`R || S`) form, RSA PKCS#1
+//! Ed25519, ECDSA P-256/SHA-256, P-384/SHA-384 and P-521/SHA-512 in the P1363 (`R || S`)
+//! form, RSA PKCS#1
 //! v1.5 with SHA-256 and RSA-PSS with SHA-256/MGF1-SHA-256/32-byte salt (2048-bit keys).
 //! Files in `tests/data/wycheproof` (source and license in `tests/data/README.md`).
 //!
@@ -11,7 +12,8 @@
 use std::fs;
 
 use jwt_runtime::{
-    EcdsaPublicKey, Ed25519PublicKey, Es256, Es384, KeyError, Ps256, PublicKey, Rs256, RsaPublicKey,
+    EcdsaPublicKey, Ed25519PublicKey, Es256, Es384, Es512PublicKey, KeyError, Ps256, PublicKey,
+    Rs256, RsaPublicKey,
 };
 
 fn vectors(file: &str) -> serde_json::Value {
@@ -136,6 +138,22 @@ fn wycheproof_ecdsa_p384_sha384_p1363() {
         Tally {
             vectors: 280,
             valid_verified: 193,
+            invalid_rejected: 87,
+            ..Tally::default()
+        }
+    );
+}
+
+/// P-521 (ES512, on the `p521` crate rather than *ring*): the same strictness is expected.
+/// The file's r and s are 66 bytes each, 132 in all, the JWS length.
+#[test]
+fn wycheproof_ecdsa_p521_sha512_p1363() {
+    let tally = run::<Es512PublicKey>("ecdsa_secp521r1_sha512_p1363_test.json", no_refusal);
+    assert_eq!(
+        tally,
+        Tally {
+            vectors: 318,
+            valid_verified: 231,
             invalid_rejected: 87,
             ..Tally::default()
         }

@@ -25,6 +25,9 @@ pub enum Alg {
     /// ECDSA on P-384 with SHA-384.
     #[value(name = "ES384")]
     Es384,
+    /// ECDSA on P-521 with SHA-512.
+    #[value(name = "ES512")]
+    Es512,
     /// RSASSA-PKCS1-v1_5 with SHA-256; keys of at least 2048 bits.
     #[value(name = "RS256")]
     Rs256,
@@ -46,13 +49,14 @@ pub enum Alg {
 }
 
 /// Every algorithm, for lookups by name.
-const ALL: [Alg; 12] = [
+const ALL: [Alg; 13] = [
     Alg::Hs256,
     Alg::Hs384,
     Alg::Hs512,
     Alg::EdDsa,
     Alg::Es256,
     Alg::Es384,
+    Alg::Es512,
     Alg::Rs256,
     Alg::Rs384,
     Alg::Rs512,
@@ -70,6 +74,7 @@ impl Alg {
             Alg::EdDsa => "EdDSA",
             Alg::Es256 => "ES256",
             Alg::Es384 => "ES384",
+            Alg::Es512 => "ES512",
             Alg::Rs256 => "RS256",
             Alg::Rs384 => "RS384",
             Alg::Rs512 => "RS512",
@@ -97,6 +102,7 @@ impl Alg {
             Alg::Hs384 => Some(48),
             Alg::Hs512 | Alg::EdDsa | Alg::Es256 => Some(64),
             Alg::Es384 => Some(96),
+            Alg::Es512 => Some(132),
             Alg::Rs256 | Alg::Rs384 | Alg::Rs512 | Alg::Ps256 | Alg::Ps384 | Alg::Ps512 => None,
         }
     }

@@ -225,7 +225,7 @@ impl Inspection {
             && Alg::from_name(found).is_none()
         {
             message.push_str(
-                " (the library implements HS256/384/512, EdDSA, ES256/384, RS256/384/512 and PS256/384/512)",
+                " (the library implements HS256/384/512, EdDSA, ES256/384/512, RS256/384/512 and PS256/384/512)",
             );
         }
         if !self.findings.iter().any(|(_, known)| *known == message) {

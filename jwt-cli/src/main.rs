@@ -62,8 +62,8 @@ Examples:
 ///
 /// Tokens, keys and claims are read from an argument, from a file (`@FILE`) or from standard
 /// input (`-`). HMAC keys are base64url unless `--key-format raw` is given; public-key
-/// algorithms (EdDSA, ES256/384, RS/PS 256/384/512) take PEM or JWK keys, and `verify` a JWKS
-/// (`--jwks FILE|URL`).
+/// algorithms (EdDSA, ES256/384/512, RS/PS 256/384/512) take PEM or JWK keys, and `verify` a
+/// JWKS (`--jwks FILE|URL`).
 #[derive(Debug, Parser)]
 #[command(
     name = "jwt",

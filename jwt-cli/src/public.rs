@@ -1,11 +1,12 @@
-//! The public-key algorithms (EdDSA, ES256/384, RS/PS 256/384/512): keys read from PEM, a
-//! JWK or a JWKS (a file or an `https` URL), and the same verify and encode steps as HMAC.
+//! The public-key algorithms (EdDSA, ES256/384/512, RS/PS 256/384/512): keys read from PEM,
+//! a JWK or a JWKS (a file or an `https` URL), and the same verify and encode steps as HMAC.
 
 use jwt_runtime::replay::Reusable;
 use jwt_runtime::{
     Claims, DecodeClaims, EcdsaPrivateKey, EcdsaPublicKey, Ed25519PrivateKey, Ed25519PublicKey,
-    Error, Es256, Es384, KeyError, NumericDate, Ps256, Ps384, Ps512, PublicKey, PublicKeySet,
-    RemoteKeySet, Rs256, Rs384, Rs512, RsaPrivateKey, RsaPublicKey, TokenSigner, VerifyingKeys,
+    Error, Es256, Es384, Es512PrivateKey, Es512PublicKey, KeyError, NumericDate, Ps256, Ps384,
+    Ps512, PublicKey, PublicKeySet, RemoteKeySet, Rs256, Rs384, Rs512, RsaPrivateKey, RsaPublicKey,
+    TokenSigner, VerifyingKeys,
 };
 
 use crate::alg::Alg;
@@ -97,6 +98,14 @@ public_family!(
     EcdsaPrivateKey::<Es384>::generate().map(|key| key.public_key())
 );
 public_family!(
+    Es512Family,
+    AnyEs512,
+    "ES512",
+    Es512PublicKey,
+    Es512PrivateKey,
+    Es512PrivateKey::generate().map(|key| key.public_key())
+);
+public_family!(
     Rs256Family,
     AnyRs256,
     "RS256",
@@ -153,6 +162,7 @@ macro_rules! with_public_family {
             $crate::alg::Alg::EdDsa => $($function)::+::<$crate::public::EdDsaFamily>($($arg),*),
             $crate::alg::Alg::Es256 => $($function)::+::<$crate::public::Es256Family>($($arg),*),
             $crate::alg::Alg::Es384 => $($function)::+::<$crate::public::Es384Family>($($arg),*),
+            $crate::alg::Alg::Es512 => $($function)::+::<$crate::public::Es512Family>($($arg),*),
             $crate::alg::Alg::Rs256 => $($function)::+::<$crate::public::Rs256Family>($($arg),*),
             $crate::alg::Alg::Rs384 => $($function)::+::<$crate::public::Rs384Family>($($arg),*),
             $crate::alg::Alg::Rs512 => $($function)::+::<$crate::public::Rs512Family>($($arg),*),
@@ -268,6 +278,9 @@ pub fn keygen_hint(alg: Alg) -> String {
         }
         Alg::Es384 => {
             "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out private.pem"
+        }
+        Alg::Es512 => {
+            "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out private.pem"
         }
         _ => "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out private.pem",
     };

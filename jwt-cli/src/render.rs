@@ -212,7 +212,7 @@ pub fn verify_error(error: &Error, token: &str, checks: &Checks) -> CliError {
             "if tokens of type {found:?} are what you expect, pass --typ {found}"
         )),
         Error::Algorithm { found: Some(_), .. } => Some(
-            "the library implements HS256/384/512, EdDSA, ES256/384, RS256/384/512 and \
+            "the library implements HS256/384/512, EdDSA, ES256/384/512, RS256/384/512 and \
              PS256/384/512 only"
                 .to_owned(),
         ),

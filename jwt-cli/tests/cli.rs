@@ -496,7 +496,7 @@ fn decode_reports_every_finding_in_the_library_words() {
             signed(r#"{"alg":"none","crit":["b64"],"typ":"JOSE"}"#, r#"{"exp":"soon","exp":1}"#),
             11,
             vec![
-                r#"algorithm "none" is not the expected HS256 (the library implements HS256/384/512, EdDSA, ES256/384, RS256/384/512 and PS256/384/512)"#.into(),
+                r#"algorithm "none" is not the expected HS256 (the library implements HS256/384/512, EdDSA, ES256/384/512, RS256/384/512 and PS256/384/512)"#.into(),
                 "header has `crit`; no JWS extension is supported".into(),
                 // `typ` names the token's kind, which `decode` takes as given: which kinds to
                 // accept is the reader's choice (`jwt verify --typ`), not a fault of the token.
@@ -712,7 +712,7 @@ fn keys_usage_and_io_errors_have_their_codes() {
 
     for args in [
         &["verify", &token][..],
-        &["verify", &token, "--key", &literal, "--alg", "ES512"],
+        &["verify", &token, "--key", &literal, "--alg", "ES256K"],
         &["encode", "--key", &literal, "--exp", "5x"],
         &["encode", "--key", &literal, "--exp", "5"],
         &["frobnicate"],
@@ -934,6 +934,7 @@ fn public_key_algorithms_encode_and_verify_with_pem_jwk_and_jwks() {
         ("EdDSA", "ed25519.pkcs8.pem", "ed25519.spki.pem"),
         ("ES256", "p256.pkcs8.pem", "p256.spki.pem"),
         ("ES384", "p384.pkcs8.pem", "p384.spki.pem"),
+        ("ES512", "p521.pkcs8.pem", "p521.spki.pem"),
         ("RS256", "rsa2048.pkcs8.pem", "rsa2048.spki.pem"),
         ("PS512", "rsa2048.pkcs8.pem", "rsa2048.spki.pem"),
     ] {
@@ -1082,6 +1083,13 @@ fn public_key_mistakes_have_clear_messages() {
     let run = jwt(&["keygen", "--alg", "EdDSA"]);
     assert_eq!(run.code, 2);
     assert!(run.error().contains("openssl genpkey"), "{}", run.stderr);
+    let run = jwt(&["keygen", "--alg", "ES512"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.error().contains("ec_paramgen_curve:P-521"),
+        "{}",
+        run.stderr
+    );
     // Neither --key nor --jwks.
     let run = jwt(&["verify", "a.b.c", "--alg", "ES256"]);
     assert_eq!(run.code, 2, "{}", run.stderr);

@@ -94,6 +94,7 @@ pub enum Algorithm {
     EdDsa,
     Es256,
     Es384,
+    Es512,
     Rs256,
     Rs384,
     Rs512,
@@ -287,13 +288,14 @@ impl Container {
 }
 
 /// Every algorithm name `alg = "..."` accepts, as RFC 7518 and RFC 8037 spell it.
-const ALGORITHMS: [(&str, Algorithm); 12] = [
+const ALGORITHMS: [(&str, Algorithm); 13] = [
     ("HS256", Algorithm::Hs256),
     ("HS384", Algorithm::Hs384),
     ("HS512", Algorithm::Hs512),
     ("EdDSA", Algorithm::EdDsa),
     ("ES256", Algorithm::Es256),
     ("ES384", Algorithm::Es384),
+    ("ES512", Algorithm::Es512),
     ("RS256", Algorithm::Rs256),
     ("RS384", Algorithm::Rs384),
     ("RS512", Algorithm::Rs512),

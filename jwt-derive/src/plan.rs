@@ -102,6 +102,7 @@ pub fn algorithm(krate: &syn::Path, alg: Algorithm) -> TokenStream {
         Algorithm::EdDsa => quote!(#krate::EdDsa),
         Algorithm::Es256 => quote!(#krate::Es256),
         Algorithm::Es384 => quote!(#krate::Es384),
+        Algorithm::Es512 => quote!(#krate::Es512),
         Algorithm::Rs256 => quote!(#krate::Rs256),
         Algorithm::Rs384 => quote!(#krate::Rs384),
         Algorithm::Rs512 => quote!(#krate::Rs512),

@@ -15,7 +15,9 @@ use crate::error::{Error, KeyError};
 use crate::jwk::{self, JwkFields, Side};
 use crate::key::{SigningKey, VerifyingKeys};
 use crate::keyfile;
-use crate::public_key::{PublicKey, SignerIdentity, check_kid, kid_or_thumbprint};
+use crate::public_key::{
+    PrivateKey, PublicKey, SignerParts, check_kid, kid_or_thumbprint, pkcs8_pem,
+};
 
 /// The curves, by name; not part of the API.
 #[doc(hidden)]
@@ -265,6 +267,10 @@ impl<A: EcdsaAlgorithm> PublicKey for EcdsaPublicKey<A> {
         let kid = kid_or_thumbprint(fields, || key.thumbprint())?;
         Ok(EcdsaPublicKey { kid, ..key })
     }
+
+    fn __set_kid(&mut self, kid: Box<str>) {
+        self.kid = kid;
+    }
 }
 
 /// `04 || x || y` from a JWK; each coordinate must be exactly the curve's length
@@ -296,19 +302,16 @@ impl<A: EcdsaAlgorithm> VerifyingKeys<A> for EcdsaPublicKey<A> {
 /// `Debug` never shows the secret. Clones share one key pair.
 pub struct EcdsaPrivateKey<A: EcdsaAlgorithm> {
     pair: Arc<ring_sig::EcdsaKeyPair>,
-    public: EcdsaPublicKey<A>,
-    identity: SignerIdentity,
+    parts: SignerParts<EcdsaPublicKey<A>>,
     rng: SystemRandom,
 }
 
 impl<A: EcdsaAlgorithm> EcdsaPrivateKey<A> {
     fn from_pair(pair: ring_sig::EcdsaKeyPair, rng: SystemRandom) -> Result<Self, KeyError> {
         let public = EcdsaPublicKey::<A>::from_sec1_bytes(pair.public_key().as_ref())?;
-        let identity = SignerIdentity::new(A::NAME, public.kid.clone());
         Ok(EcdsaPrivateKey {
             pair: Arc::new(pair),
-            public,
-            identity,
+            parts: SignerParts::new(public),
             rng,
         })
     }
@@ -334,8 +337,7 @@ impl<A: EcdsaAlgorithm> EcdsaPrivateKey<A> {
     ///
     /// [`KeyError::Format`] for anything else.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        let (_, der) = keyfile::pem_with_label(pem, &["PRIVATE KEY"])?;
-        Self::from_pkcs8_der(&der)
+        Self::from_pkcs8_der(&pkcs8_pem(pem)?)
     }
 
     /// Reads a DER PKCS#8 private key; see [`Self::from_pem`].
@@ -379,10 +381,10 @@ impl<A: EcdsaAlgorithm> EcdsaPrivateKey<A> {
         )
         .map_err(|_| KeyError::Format("the JWK `x`, `y` are not the public key of `d`"))?;
         let key = Self::from_pair(pair, rng)?;
-        match fields.kid {
-            Some(ref kid) => key.with_kid(kid.clone()),
-            None => Ok(key),
-        }
+        Ok(EcdsaPrivateKey {
+            parts: key.parts.with_jwk_kid(&fields)?,
+            ..key
+        })
     }
 
     /// Sets the key id written into tokens (by default the public key's thumbprint); the
@@ -391,23 +393,43 @@ impl<A: EcdsaAlgorithm> EcdsaPrivateKey<A> {
     /// # Errors
     ///
     /// [`KeyError::InvalidKeyId`] for an empty id or one longer than 256 bytes.
-    pub fn with_kid(mut self, kid: impl Into<String>) -> Result<Self, KeyError> {
-        let kid = check_kid(kid.into())?;
-        self.public.kid = kid.clone();
-        self.identity = SignerIdentity::new(A::NAME, kid);
-        Ok(self)
+    pub fn with_kid(self, kid: impl Into<String>) -> Result<Self, KeyError> {
+        Ok(EcdsaPrivateKey {
+            parts: self.parts.with_kid(kid)?,
+            ..self
+        })
     }
 
     /// The key id written into tokens.
     #[must_use]
     pub fn kid(&self) -> &str {
-        &self.identity.kid
+        self.parts.kid()
     }
 
     /// The public key, with the same key id: hand it (or its JWK) to verifiers.
     #[must_use]
     pub fn public_key(&self) -> EcdsaPublicKey<A> {
-        self.public.clone()
+        self.parts.public().clone()
+    }
+}
+
+impl<A: EcdsaAlgorithm> PrivateKey for EcdsaPrivateKey<A> {
+    type Public = EcdsaPublicKey<A>;
+
+    fn public_key(&self) -> EcdsaPublicKey<A> {
+        self.public_key()
+    }
+
+    fn with_kid(self, kid: impl Into<String>) -> Result<Self, KeyError> {
+        self.with_kid(kid)
+    }
+
+    fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        Self::from_pem(pem)
+    }
+
+    fn from_jwk(json: &str) -> Result<Self, KeyError> {
+        Self::from_jwk(json)
     }
 }
 
@@ -415,8 +437,7 @@ impl<A: EcdsaAlgorithm> Clone for EcdsaPrivateKey<A> {
     fn clone(&self) -> Self {
         EcdsaPrivateKey {
             pair: Arc::clone(&self.pair),
-            public: self.public.clone(),
-            identity: self.identity.clone(),
+            parts: self.parts.clone(),
             rng: self.rng.clone(),
         }
     }
@@ -424,11 +445,7 @@ impl<A: EcdsaAlgorithm> Clone for EcdsaPrivateKey<A> {
 
 impl<A: EcdsaAlgorithm> fmt::Debug for EcdsaPrivateKey<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EcdsaPrivateKey")
-            .field("alg", &A::NAME)
-            .field("kid", &self.identity.kid)
-            .field("secret", &"[redacted]")
-            .finish()
+        self.parts.debug(f, "EcdsaPrivateKey", &[])
     }
 }
 
@@ -440,11 +457,11 @@ impl<A: EcdsaAlgorithm> TokenSigner for EcdsaPrivateKey<A> {
     }
 
     fn kid(&self) -> Option<&str> {
-        Some(&self.identity.kid)
+        Some(self.parts.kid())
     }
 
     fn encoded_default_header(&self) -> &str {
-        &self.identity.header
+        self.parts.header()
     }
 
     fn sign_into(&self, signing_input: &[u8], signature: &mut [u8]) -> Result<(), Error> {

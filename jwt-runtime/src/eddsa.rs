@@ -12,7 +12,9 @@ use crate::error::{Error, KeyError};
 use crate::jwk::{self, JwkFields, Side};
 use crate::key::{SigningKey, VerifyingKeys};
 use crate::keyfile;
-use crate::public_key::{PublicKey, SignerIdentity, check_kid, kid_or_thumbprint};
+use crate::public_key::{
+    PrivateKey, PublicKey, SignerParts, check_kid, kid_or_thumbprint, pkcs8_pem,
+};
 
 /// EdDSA over Ed25519 (`"EdDSA"`, RFC 8037): 64-byte signatures, 32-byte public keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -205,6 +207,10 @@ impl PublicKey for Ed25519PublicKey {
         let kid = kid_or_thumbprint(fields, || key.thumbprint())?;
         Ok(Ed25519PublicKey { kid, ..key })
     }
+
+    fn __set_kid(&mut self, kid: Box<str>) {
+        self.kid = kid;
+    }
 }
 
 impl VerifyingKeys<EdDsa> for Ed25519PublicKey {
@@ -221,18 +227,15 @@ impl VerifyingKeys<EdDsa> for Ed25519PublicKey {
 #[derive(Clone)]
 pub struct Ed25519PrivateKey {
     pair: Arc<ring_sig::Ed25519KeyPair>,
-    public: Ed25519PublicKey,
-    identity: SignerIdentity,
+    parts: SignerParts<Ed25519PublicKey>,
 }
 
 impl Ed25519PrivateKey {
     fn from_pair(pair: ring_sig::Ed25519KeyPair) -> Result<Self, KeyError> {
         let public = Ed25519PublicKey::from_bytes(pair.public_key().as_ref())?;
-        let identity = SignerIdentity::new(EdDsa::NAME, public.kid.clone());
         Ok(Ed25519PrivateKey {
             pair: Arc::new(pair),
-            public,
-            identity,
+            parts: SignerParts::new(public),
         })
     }
 
@@ -255,8 +258,7 @@ impl Ed25519PrivateKey {
     ///
     /// [`KeyError::Format`] for anything else.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        let (_, der) = keyfile::pem_with_label(pem, &["PRIVATE KEY"])?;
-        Self::from_pkcs8_der(&der)
+        Self::from_pkcs8_der(&pkcs8_pem(pem)?)
     }
 
     /// Reads a DER PKCS#8 Ed25519 private key; a v2 document's public key must match.
@@ -284,10 +286,10 @@ impl Ed25519PrivateKey {
         let pair = ring_sig::Ed25519KeyPair::from_seed_and_public_key(&d, &x)
             .map_err(|_| KeyError::Format("the JWK `x` is not the public key of `d`"))?;
         let key = Self::from_pair(pair)?;
-        match fields.kid {
-            Some(ref kid) => key.with_kid(kid.clone()),
-            None => Ok(key),
-        }
+        Ok(Ed25519PrivateKey {
+            parts: key.parts.with_jwk_kid(&fields)?,
+            ..key
+        })
     }
 
     /// Sets the key id written into tokens (by default the public key's thumbprint); the
@@ -296,32 +298,49 @@ impl Ed25519PrivateKey {
     /// # Errors
     ///
     /// [`KeyError::InvalidKeyId`] for an empty id or one longer than 256 bytes.
-    pub fn with_kid(mut self, kid: impl Into<String>) -> Result<Self, KeyError> {
-        let kid = check_kid(kid.into())?;
-        self.public.kid = kid.clone();
-        self.identity = SignerIdentity::new(EdDsa::NAME, kid);
-        Ok(self)
+    pub fn with_kid(self, kid: impl Into<String>) -> Result<Self, KeyError> {
+        Ok(Ed25519PrivateKey {
+            parts: self.parts.with_kid(kid)?,
+            ..self
+        })
     }
 
     /// The key id written into tokens.
     #[must_use]
     pub fn kid(&self) -> &str {
-        &self.identity.kid
+        self.parts.kid()
     }
 
     /// The public key, with the same key id: hand it (or its JWK) to verifiers.
     #[must_use]
     pub fn public_key(&self) -> Ed25519PublicKey {
-        self.public.clone()
+        self.parts.public().clone()
+    }
+}
+
+impl PrivateKey for Ed25519PrivateKey {
+    type Public = Ed25519PublicKey;
+
+    fn public_key(&self) -> Ed25519PublicKey {
+        self.public_key()
+    }
+
+    fn with_kid(self, kid: impl Into<String>) -> Result<Self, KeyError> {
+        self.with_kid(kid)
+    }
+
+    fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        Self::from_pem(pem)
+    }
+
+    fn from_jwk(json: &str) -> Result<Self, KeyError> {
+        Self::from_jwk(json)
     }
 }
 
 impl fmt::Debug for Ed25519PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Ed25519PrivateKey")
-            .field("kid", &self.identity.kid)
-            .field("secret", &"[redacted]")
-            .finish()
+        self.parts.debug(f, "Ed25519PrivateKey", &[])
     }
 }
 
@@ -333,11 +352,11 @@ impl TokenSigner for Ed25519PrivateKey {
     }
 
     fn kid(&self) -> Option<&str> {
-        Some(&self.identity.kid)
+        Some(self.parts.kid())
     }
 
     fn encoded_default_header(&self) -> &str {
-        &self.identity.header
+        self.parts.header()
     }
 
     fn sign_into(&self, signing_input: &[u8], signature: &mut [u8]) -> Result<(), Error> {

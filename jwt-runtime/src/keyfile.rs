@@ -56,28 +56,37 @@ pub(crate) fn pem_with_label(
 
 /// The key bytes of a SubjectPublicKeyInfo whose encoding before them is exactly `prefix`
 /// (the fixed DER of an Ed25519 or named-curve EC key of one curve).
-#[cfg(any(feature = "eddsa", feature = "ecdsa"))]
+#[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "es512"))]
 pub(crate) fn spki_with_prefix<'d>(der: &'d [u8], prefix: &[u8]) -> Option<&'d [u8]> {
     der.strip_prefix(prefix)
 }
 
 /// A strict DER reader: definite, minimal lengths only.
-#[cfg(feature = "rsa")]
+#[cfg(any(feature = "rsa", feature = "es512"))]
 pub(crate) struct Der<'a> {
     rest: &'a [u8],
 }
 
 /// DER tags used here.
-#[cfg(feature = "rsa")]
+#[cfg(any(feature = "rsa", feature = "es512"))]
+#[cfg_attr(
+    not(all(feature = "rsa", feature = "es512")),
+    allow(dead_code, reason = "each family reads its own structures")
+)]
 pub(crate) mod tag {
     pub const INTEGER: u8 = 0x02;
     pub const BIT_STRING: u8 = 0x03;
+    pub const OCTET_STRING: u8 = 0x04;
     pub const NULL: u8 = 0x05;
     pub const OID: u8 = 0x06;
     pub const SEQUENCE: u8 = 0x30;
+    /// `[0]`, constructed (explicitly tagged).
+    pub const CONTEXT_0: u8 = 0xa0;
+    /// `[1]`, constructed (explicitly tagged).
+    pub const CONTEXT_1: u8 = 0xa1;
 }
 
-#[cfg(feature = "rsa")]
+#[cfg(any(feature = "rsa", feature = "es512"))]
 impl<'a> Der<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Der { rest: bytes }
@@ -196,7 +205,7 @@ mod tests {
         assert!(pem_with_label(pem, &["PRIVATE KEY"]).is_err());
     }
 
-    #[cfg(feature = "rsa")]
+    #[cfg(any(feature = "rsa", feature = "es512"))]
     #[test]
     fn der_lengths_and_integers_are_minimal() {
         assert_eq!(

@@ -65,11 +65,26 @@ mod schema;
 mod header;
 mod key;
 mod hmac;
-#[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
+#[cfg(any(
+    feature = "eddsa",
+    feature = "ecdsa",
+    feature = "rsa",
+    feature = "es512"
+))]
 mod keyfile;
-#[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
+#[cfg(any(
+    feature = "eddsa",
+    feature = "ecdsa",
+    feature = "rsa",
+    feature = "es512"
+))]
 mod jwk;
-#[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
+#[cfg(any(
+    feature = "eddsa",
+    feature = "ecdsa",
+    feature = "rsa",
+    feature = "es512"
+))]
 mod public_key;
 #[cfg(feature = "eddsa")]
 mod eddsa;
@@ -77,6 +92,15 @@ mod eddsa;
 mod ecdsa;
 #[cfg(feature = "rsa")]
 mod rsa;
+#[cfg(feature = "es512")]
+mod es512;
+#[cfg(any(
+    feature = "eddsa",
+    feature = "ecdsa",
+    feature = "rsa",
+    feature = "es512"
+))]
+mod private_key_set;
 mod payload;
 pub mod replay;
 mod validation;
@@ -87,7 +111,12 @@ pub mod dangerous;
 pub mod http;
 #[cfg(all(
     feature = "jwks-remote",
-    any(feature = "eddsa", feature = "ecdsa", feature = "rsa")
+    any(
+        feature = "eddsa",
+        feature = "ecdsa",
+        feature = "rsa",
+        feature = "es512"
+    )
 ))]
 mod remote_jwks;
 
@@ -104,14 +133,33 @@ pub use crate::ecdsa::{EcdsaAlgorithm, EcdsaPrivateKey, EcdsaPublicKey, Es256, E
 #[cfg(feature = "eddsa")]
 pub use crate::eddsa::{Ed25519PrivateKey, Ed25519PublicKey, EdDsa};
 pub use crate::error::{Error, KeyError, Malformed, Segment};
+#[cfg(feature = "es512")]
+pub use crate::es512::{Es512, Es512PrivateKey, Es512PublicKey};
 pub use crate::header::Header;
 pub use crate::hmac::{HmacAlgorithm, HmacKey, Hs256, Hs384, Hs512, KeySet};
 pub use crate::key::{MAX_KEY_ID_LEN, SigningKey, VerifyingKeys};
-#[cfg(any(feature = "eddsa", feature = "ecdsa", feature = "rsa"))]
-pub use crate::public_key::{PublicKey, PublicKeySet};
+#[cfg(any(
+    feature = "eddsa",
+    feature = "ecdsa",
+    feature = "rsa",
+    feature = "es512"
+))]
+pub use crate::private_key_set::{PrivateKeySet, RotationError};
+#[cfg(any(
+    feature = "eddsa",
+    feature = "ecdsa",
+    feature = "rsa",
+    feature = "es512"
+))]
+pub use crate::public_key::{PrivateKey, PublicKey, PublicKeySet};
 #[cfg(all(
     feature = "jwks-remote",
-    any(feature = "eddsa", feature = "ecdsa", feature = "rsa")
+    any(
+        feature = "eddsa",
+        feature = "ecdsa",
+        feature = "rsa",
+        feature = "es512"
+    )
 ))]
 pub use crate::remote_jwks::{
     CachePolicy, DEFAULT_FETCH_TIMEOUT, DEFAULT_MAX_JWKS_BYTES, FetchError, FetchedJwks,

@@ -1,19 +1,26 @@
-//! What the public-key families share: the [`PublicKey`] trait, key ids (RFC 7638
-//! thumbprints by default), and [`PublicKeySet`], the verifying keys of an issuer by `kid`,
-//! read from and written as a JWKS document.
+//! What the public-key families share: the [`PublicKey`] and [`PrivateKey`] traits, key ids
+//! (RFC 7638 thumbprints by default), what every private key holds besides its secret
+//! ([`SignerParts`]), and [`PublicKeySet`], the verifying keys of an issuer by `kid`, read
+//! from and written as a JWKS document.
 
-use crate::alg::{Algorithm, SignatureVerifier};
+use core::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::alg::{Algorithm, SignatureVerifier, TokenSigner};
 use crate::error::{Error, KeyError, excerpt};
 use crate::header;
 use crate::jwk::JwkFields;
 use crate::key::{MAX_KEY_ID_LEN, VerifyingKeys};
+use crate::keyfile;
 
 /// A public (verifying) key of one algorithm: [`Ed25519PublicKey`](crate::Ed25519PublicKey),
-/// [`EcdsaPublicKey`](crate::EcdsaPublicKey) or [`RsaPublicKey`](crate::RsaPublicKey)
+/// [`EcdsaPublicKey`](crate::EcdsaPublicKey), [`RsaPublicKey`](crate::RsaPublicKey) or
+/// [`Es512PublicKey`](crate::Es512PublicKey)
 /// (sealed). It holds no secret: a verifier never needs the private key, and a public key
 /// can never stand in for an HMAC secret (the key types of the two families are disjoint).
 pub trait PublicKey:
-    SignatureVerifier + Clone + core::fmt::Debug + Send + Sync + Sized + 'static
+    SignatureVerifier + Clone + fmt::Debug + Send + Sync + Sized + 'static
 {
     /// The one algorithm this key verifies.
     type Algorithm: Algorithm<VerifyingKey = Self>;
@@ -55,6 +62,113 @@ pub trait PublicKey:
     ///
     /// As [`PublicKey::from_jwk`].
     fn __from_jwk_fields(fields: &JwkFields) -> Result<Self, KeyError>;
+
+    #[doc(hidden)]
+    /// Replaces the key id with one already checked by `check_kid`.
+    fn __set_kid(&mut self, kid: Box<str>);
+}
+
+/// A private (signing) key of a public-key family:
+/// [`Ed25519PrivateKey`](crate::Ed25519PrivateKey), [`EcdsaPrivateKey`](crate::EcdsaPrivateKey),
+/// [`RsaPrivateKey`](crate::RsaPrivateKey) or [`Es512PrivateKey`](crate::Es512PrivateKey)
+/// (sealed). The same methods as the key types' own, for generic code such as
+/// [`PrivateKeySet`](crate::PrivateKeySet).
+pub trait PrivateKey: TokenSigner + Clone + fmt::Debug + Send + Sync + Sized + 'static {
+    /// The public half, which verifies what this key signs.
+    type Public: PublicKey<Algorithm: Algorithm<SigningKey = Self>>;
+
+    /// The public key, with the same key id.
+    fn public_key(&self) -> Self::Public;
+
+    /// Sets the key id written into tokens; the public key gets the same id.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::InvalidKeyId`] for an empty id or one longer than 256 bytes.
+    fn with_kid(self, kid: impl Into<String>) -> Result<Self, KeyError>;
+
+    /// Reads a private key PEM block (see the key type for the forms accepted).
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Format`] for another kind of key, [`KeyError::Weak`] for a key that is
+    /// refused (see the key type).
+    fn from_pem(pem: &str) -> Result<Self, KeyError>;
+
+    /// Reads a private JWK (see the key type).
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Format`] for a JWK that does not fit or is inconsistent,
+    /// [`KeyError::Weak`] for a key that is refused, [`KeyError::InvalidKeyId`] for an
+    /// unusable `kid`.
+    fn from_jwk(json: &str) -> Result<Self, KeyError>;
+}
+
+/// The DER of a `PRIVATE KEY` (PKCS#8) PEM block, wiped on drop.
+pub(crate) fn pkcs8_pem(pem: &str) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    keyfile::pem_with_label(pem, &["PRIVATE KEY"]).map(|(_, der)| der)
+}
+
+/// What every private key holds besides its secret: its public half (whose `kid` is the key
+/// id written into tokens) and the precomputed default header with that `kid`.
+#[derive(Clone)]
+pub(crate) struct SignerParts<P: PublicKey> {
+    public: P,
+    header: Box<str>,
+}
+
+impl<P: PublicKey> SignerParts<P> {
+    pub(crate) fn new(public: P) -> Self {
+        SignerParts {
+            header: header::encoded_default(P::Algorithm::NAME, Some(public.kid())),
+            public,
+        }
+    }
+
+    /// The same key under `kid`, in tokens and on the public half.
+    pub(crate) fn with_kid(self, kid: impl Into<String>) -> Result<Self, KeyError> {
+        let mut public = self.public;
+        public.__set_kid(check_kid(kid.into())?);
+        Ok(Self::new(public))
+    }
+
+    /// The same key under the `kid` of the JWK it was read from, if it has one.
+    pub(crate) fn with_jwk_kid(self, fields: &JwkFields) -> Result<Self, KeyError> {
+        match &fields.kid {
+            Some(kid) => self.with_kid(kid.clone()),
+            None => Ok(self),
+        }
+    }
+
+    pub(crate) fn kid(&self) -> &str {
+        self.public.kid()
+    }
+
+    pub(crate) fn public(&self) -> &P {
+        &self.public
+    }
+
+    pub(crate) fn header(&self) -> &str {
+        &self.header
+    }
+
+    /// `Debug` of a private key: its type, algorithm, key id and any `extra` public facts;
+    /// the secret never.
+    pub(crate) fn debug(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        name: &str,
+        extra: &[(&str, &dyn fmt::Debug)],
+    ) -> fmt::Result {
+        let mut out = f.debug_struct(name);
+        out.field("alg", &P::Algorithm::NAME)
+            .field("kid", &self.kid());
+        for (field, value) in extra {
+            out.field(field, value);
+        }
+        out.field("secret", &"[redacted]").finish()
+    }
 }
 
 /// A validated key id: 1 to 256 bytes.
@@ -73,22 +187,6 @@ pub(crate) fn kid_or_thumbprint(
     match &fields.kid {
         Some(kid) => check_kid(kid.clone()),
         None => check_kid(thumbprint()),
-    }
-}
-
-/// The key id and the precomputed default header of a signing key.
-#[derive(Clone)]
-pub(crate) struct SignerIdentity {
-    pub kid: Box<str>,
-    pub header: Box<str>,
-}
-
-impl SignerIdentity {
-    pub(crate) fn new(alg: &str, kid: Box<str>) -> Self {
-        SignerIdentity {
-            header: header::encoded_default(alg, Some(&kid)),
-            kid,
-        }
     }
 }
 
@@ -133,6 +231,11 @@ impl<K: PublicKey> PublicKeySet<K> {
             }
         }
         Ok(PublicKeySet { keys })
+    }
+
+    /// A set of keys whose ids are known to be distinct and which is not empty.
+    pub(crate) fn from_distinct(keys: Vec<K>) -> Self {
+        PublicKeySet { keys }
     }
 
     /// Reads a JWKS document (`{"keys":[...]}`, RFC 7517 §5), keeping the keys that fit

@@ -14,7 +14,7 @@ use crate::error::{Error, KeyError};
 use crate::jwk::{self, JwkFields, Side};
 use crate::key::{SigningKey, VerifyingKeys};
 use crate::keyfile;
-use crate::public_key::{PublicKey, SignerIdentity, check_kid, kid_or_thumbprint};
+use crate::public_key::{PrivateKey, PublicKey, SignerParts, check_kid, kid_or_thumbprint};
 
 /// The smallest modulus accepted, in bits (RFC 7518 §3.3).
 const MIN_MODULUS_BITS: usize = 2048;
@@ -297,6 +297,10 @@ impl<A: RsaAlgorithm> PublicKey for RsaPublicKey<A> {
         let kid = kid_or_thumbprint(fields, || key.thumbprint())?;
         Ok(RsaPublicKey { kid, ..key })
     }
+
+    fn __set_kid(&mut self, kid: Box<str>) {
+        self.kid = kid;
+    }
 }
 
 impl<A: RsaAlgorithm> VerifyingKeys<A> for RsaPublicKey<A> {
@@ -313,8 +317,7 @@ impl<A: RsaAlgorithm> VerifyingKeys<A> for RsaPublicKey<A> {
 /// backend does not generate RSA keys; use `openssl genpkey -algorithm RSA`.
 pub struct RsaPrivateKey<A: RsaAlgorithm> {
     pair: Arc<ring_sig::RsaKeyPair>,
-    public: RsaPublicKey<A>,
-    identity: SignerIdentity,
+    parts: SignerParts<RsaPublicKey<A>>,
     rng: SystemRandom,
 }
 
@@ -322,11 +325,9 @@ impl<A: RsaAlgorithm> RsaPrivateKey<A> {
     fn from_pair(pair: ring_sig::RsaKeyPair) -> Result<Self, KeyError> {
         let components = ring_sig::RsaPublicKeyComponents::<Vec<u8>>::from(pair.public());
         let public = RsaPublicKey::<A>::from_components(&components.n, &components.e)?;
-        let identity = SignerIdentity::new(A::NAME, public.kid.clone());
         Ok(RsaPrivateKey {
             pair: Arc::new(pair),
-            public,
-            identity,
+            parts: SignerParts::new(public),
             rng: SystemRandom::new(),
         })
     }
@@ -393,10 +394,10 @@ impl<A: RsaAlgorithm> RsaPrivateKey<A> {
         let pair = ring_sig::RsaKeyPair::from_components(&components)
             .map_err(|_| KeyError::Format("the JWK is not a consistent RSA private key"))?;
         let key = Self::from_pair(pair)?;
-        match fields.kid {
-            Some(ref kid) => key.with_kid(kid.clone()),
-            None => Ok(key),
-        }
+        Ok(RsaPrivateKey {
+            parts: key.parts.with_jwk_kid(&fields)?,
+            ..key
+        })
     }
 
     /// Sets the key id written into tokens (by default the public key's thumbprint); the
@@ -405,23 +406,43 @@ impl<A: RsaAlgorithm> RsaPrivateKey<A> {
     /// # Errors
     ///
     /// [`KeyError::InvalidKeyId`] for an empty id or one longer than 256 bytes.
-    pub fn with_kid(mut self, kid: impl Into<String>) -> Result<Self, KeyError> {
-        let kid = check_kid(kid.into())?;
-        self.public.kid = kid.clone();
-        self.identity = SignerIdentity::new(A::NAME, kid);
-        Ok(self)
+    pub fn with_kid(self, kid: impl Into<String>) -> Result<Self, KeyError> {
+        Ok(RsaPrivateKey {
+            parts: self.parts.with_kid(kid)?,
+            ..self
+        })
     }
 
     /// The key id written into tokens.
     #[must_use]
     pub fn kid(&self) -> &str {
-        &self.identity.kid
+        self.parts.kid()
     }
 
     /// The public key, with the same key id: hand it (or its JWK) to verifiers.
     #[must_use]
     pub fn public_key(&self) -> RsaPublicKey<A> {
-        self.public.clone()
+        self.parts.public().clone()
+    }
+}
+
+impl<A: RsaAlgorithm> PrivateKey for RsaPrivateKey<A> {
+    type Public = RsaPublicKey<A>;
+
+    fn public_key(&self) -> RsaPublicKey<A> {
+        self.public_key()
+    }
+
+    fn with_kid(self, kid: impl Into<String>) -> Result<Self, KeyError> {
+        self.with_kid(kid)
+    }
+
+    fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        Self::from_pem(pem)
+    }
+
+    fn from_jwk(json: &str) -> Result<Self, KeyError> {
+        Self::from_jwk(json)
     }
 }
 
@@ -429,8 +450,7 @@ impl<A: RsaAlgorithm> Clone for RsaPrivateKey<A> {
     fn clone(&self) -> Self {
         RsaPrivateKey {
             pair: Arc::clone(&self.pair),
-            public: self.public.clone(),
-            identity: self.identity.clone(),
+            parts: self.parts.clone(),
             rng: self.rng.clone(),
         }
     }
@@ -438,12 +458,8 @@ impl<A: RsaAlgorithm> Clone for RsaPrivateKey<A> {
 
 impl<A: RsaAlgorithm> fmt::Debug for RsaPrivateKey<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RsaPrivateKey")
-            .field("alg", &A::NAME)
-            .field("kid", &self.identity.kid)
-            .field("bits", &self.public.modulus_bits())
-            .field("secret", &"[redacted]")
-            .finish()
+        let bits = self.parts.public().modulus_bits();
+        self.parts.debug(f, "RsaPrivateKey", &[("bits", &bits)])
     }
 }
 
@@ -455,11 +471,11 @@ impl<A: RsaAlgorithm> TokenSigner for RsaPrivateKey<A> {
     }
 
     fn kid(&self) -> Option<&str> {
-        Some(&self.identity.kid)
+        Some(self.parts.kid())
     }
 
     fn encoded_default_header(&self) -> &str {
-        &self.identity.header
+        self.parts.header()
     }
 
     fn sign_into(&self, signing_input: &[u8], signature: &mut [u8]) -> Result<(), Error> {

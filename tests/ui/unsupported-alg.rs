@@ -7,8 +7,8 @@ struct Unsigned {
 }
 
 #[derive(Claims)]
-#[claims(alg = "ES512")]
-struct Es512 {
+#[claims(alg = "ES256K")]
+struct Es256k {
     exp: NumericDate,
 }
 
