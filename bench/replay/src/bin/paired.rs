@@ -145,7 +145,11 @@ fn main() {
             .collect::<Vec<_>>()
             .join(" ")
     );
-    println!("\n| | median ns/op | ratio to the floor [interquartile range] |\n|---|---:|---:|");
+    // On a busy machine many rounds are disturbed; the fastest decile is each contender's
+    // least disturbed view.
+    println!(
+        "\n| | median ns/op | fastest decile, ns/op | ratio to the floor [interquartile range] |\n|---|---:|---:|---:|"
+    );
     for i in 0..all.len() {
         let (q1, q2, q3) = quartiles(
             samples[i]
@@ -155,8 +159,9 @@ fn main() {
                 .collect(),
         );
         let (_, median, _) = quartiles(samples[i].clone());
+        let decile = percentile(samples[i].clone(), 0.1);
         println!(
-            "| {} | {median:.0} | {q2:.2}x [{q1:.2}-{q3:.2}] |",
+            "| {} | {median:.0} | {decile:.0} | {q2:.2}x [{q1:.2}-{q3:.2}] |",
             all[i].name
         );
     }
@@ -168,6 +173,11 @@ fn main() {
             .collect(),
     );
     println!("\nstore / baseline, per round: {q2:.2}x [{q1:.2}-{q3:.2}]");
+}
+
+fn percentile(mut values: Vec<f64>, p: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[((values.len() - 1) as f64 * p).round() as usize]
 }
 
 fn quartiles(mut values: Vec<f64>) -> (f64, f64, f64) {
