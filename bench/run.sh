@@ -9,6 +9,7 @@
 #   REPS=1 JWT_BENCH_QUICK=1 ROUNDS=50 bench/run.sh   # smoke run
 #   bench/run.sh hs256_decode    # only the criterion cases whose name matches
 #   bench/callgrind.sh           # instruction counts (deterministic; needs valgrind)
+#   bench/target/release/paired_pk [rounds] [--aws-lc]   # public-key tokens only
 set -euo pipefail
 cd "$(dirname "$0")"
 REPS=${REPS:-3}
@@ -35,3 +36,8 @@ echo
 "$CARGO_TARGET_DIR/release/paired" "${ROUNDS:-400}"
 echo
 "$CARGO_TARGET_DIR/release/paired" "${ROUNDS:-400}" --aws-lc
+echo
+# Public-key tokens (EdDSA, ES256, RS256) and the remote key set: src/bin/paired_pk.rs.
+"$CARGO_TARGET_DIR/release/paired_pk" "${PK_ROUNDS:-200}"
+echo
+"$CARGO_TARGET_DIR/release/paired_pk" "${PK_ROUNDS:-200}" --aws-lc

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Replay-store benchmarks, in one run:
-#   - the in-memory store: memory per id, and criterion benches (fresh id on 1 and 2 threads,
-#     an id already consumed);
+#   - the in-memory store: memory per id, criterion benches (fresh id on 1 and 2 threads,
+#     an id already consumed; the floor and the old store on 1 thread), and the paired
+#     (interleaved) timing of the store, the old store and the floor (src/bin/paired.rs);
 #   - the Redis stores at 1, 8 and 64 concurrent callers over loopback, interleaved with
 #     `redis-benchmark` doing the same `SET <key> 1 NX EXAT <t>` at the same concurrency,
 #     against one redis-server this script starts on a free port.
@@ -37,6 +38,8 @@ echo "in-memory store (criterion) ..." >&2
 rm -rf "$CARGO_TARGET_DIR/criterion"
 cargo bench --quiet --bench memory > "$out/memory-bench.log" 2>&1
 cp -r "$CARGO_TARGET_DIR/criterion" "$out/criterion-memory"
+echo "in-memory store, paired with the floor and the old store ..." >&2
+"$CARGO_TARGET_DIR/release/paired" "${ROUNDS:-400}" > "$out/memory-paired.md"
 
 for rep in $(seq 1 "$REPS"); do
     for callers in 1 8 64; do
@@ -57,3 +60,5 @@ echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores
      "load average $(cut -d' ' -f1-3 /proc/loadavg); $(redis-server --version | cut -d' ' -f1-3); $(rustc --version)"
 echo
 python3 report.py "$out" "$REPS"
+echo
+cat "$out/memory-paired.md"

@@ -19,7 +19,9 @@ print(f"In-memory store, {int(memory['ids']):,} ids of 36 bytes: "
 print()
 print("| in-memory store | median time per op | 95% CI of the median | throughput |")
 print("| --- | --- | --- | --- |")
-for name, label in [("insert_fresh/1", "fresh id, 1 thread"), ("insert_fresh/2", "fresh id, 2 threads (per op, aggregate)"),
+for name, label in [("insert_fresh/1", "fresh id, 1 thread"), ("baseline_fresh/1", "fresh id, 1 thread: the store before its hot path was reworked"),
+                    ("floor_fresh/1", "fresh id, 1 thread: the floor (sharded hash insert + the id's allocation)"),
+                    ("insert_fresh/2", "fresh id, 2 threads (per op, aggregate)"),
                     ("insert_present/1", "id already consumed, 1 thread")]:
     median, low, high = estimate(out / "criterion-memory" / "memory", name.replace("/", "_"))
     print(f"| {label} | {median:.0f} ns | {low:.0f}-{high:.0f} ns | {ops(median)/1e6:.2f} M ops/s |")

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod floor;
 pub mod peers;
+pub mod public_key;
 pub mod runtime;
 pub mod specialised;
 

@@ -3,13 +3,16 @@
 //! and ids live two ticks (no retention margin), so inserts also evict, as in a long-running
 //! service.
 
+use std::hint::black_box;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, Throughput};
+use jwt_replay_bench::baseline::BaselineStore;
+use jwt_replay_bench::floor::FloorStore;
 use jwt_replay_bench::{LIFETIME, TICK_EVERY, TickingClock, fresh_id};
 use jwt_runtime::Clock;
-use jwt_runtime::replay::{MemoryStore, ReplayId, ReplayWindow};
+use jwt_runtime::replay::{InsertOutcome, MemoryStore, ReplayId, ReplayWindow};
 
 fn main() {
     let mut criterion = Criterion::default()
@@ -23,23 +26,52 @@ fn main() {
     let store = MemoryStore::builder()
         .retention_margin(Duration::ZERO)
         .build();
-    let mut made = 0_u64;
-    group.bench_function("insert_fresh/1", |bencher| {
-        bencher.iter_batched(
-            || {
-                made += 1;
-                if made.is_multiple_of(TICK_EVERY) {
-                    clock.tick();
-                }
-                (fresh_id(1), expiry(&clock))
-            },
-            |(id, exp)| {
-                let outcome = store.insert_if_absent(ReplayId::new("bench", &id), exp);
-                (id, outcome)
-            },
-            BatchSize::SmallInput,
-        );
-    });
+    let shards = shard_count(&store);
+    // The store before its hot path was reworked, and the floor, in the same run: the
+    // before/after comparison and the ratio to the floor come from one process.
+    let baseline = BaselineStore::builder()
+        .retention_margin(Duration::ZERO)
+        .build();
+    let floor = FloorStore::new(
+        shards,
+        usize::try_from(2 * LIFETIME.unsigned_abs() * TICK_EVERY).unwrap(),
+    );
+    let (baseline_clock, floor_clock) = (
+        TickingClock::at(1_700_000_000),
+        TickingClock::at(1_700_000_000),
+    );
+    let contenders: [(&str, &TickingClock, &dyn Fn(&str, &TickingClock)); 3] = [
+        ("insert_fresh/1", &clock, &|id, clock| {
+            let outcome = store.insert_if_absent(ReplayId::new("bench", id), expiry(clock));
+            assert_eq!(black_box(outcome).unwrap(), InsertOutcome::Inserted);
+        }),
+        ("baseline_fresh/1", &baseline_clock, &|id, clock| {
+            let outcome = baseline.insert_if_absent(ReplayId::new("bench", id), expiry(clock));
+            assert_eq!(black_box(outcome).unwrap(), InsertOutcome::Inserted);
+        }),
+        ("floor_fresh/1", &floor_clock, &|id, _| {
+            assert!(black_box(floor.insert("bench", id)));
+        }),
+    ];
+    for (name, clock, insert) in contenders {
+        let mut made = 0_u64;
+        group.bench_function(name, |bencher| {
+            bencher.iter_batched(
+                || {
+                    made += 1;
+                    if made.is_multiple_of(TICK_EVERY) {
+                        clock.tick();
+                    }
+                    fresh_id(1)
+                },
+                |id| {
+                    insert(&id, clock);
+                    id
+                },
+                BatchSize::SmallInput,
+            );
+        });
+    }
 
     group.bench_function("insert_fresh/2", |bencher| {
         bencher.iter_custom(|iters| in_threads(&store, &clock, 2, iters));
@@ -62,6 +94,15 @@ fn main() {
     group.finish();
     criterion.final_summary();
     eprintln!("store after the run: {store:?}");
+}
+
+/// The store's shard count, from its `Debug` output (the floor gets as many).
+fn shard_count(store: &MemoryStore) -> usize {
+    let debug = format!("{store:?}");
+    let after = &debug[debug.find("shards: ").expect("shards in Debug") + 8..];
+    after[..after.find(|c: char| !c.is_ascii_digit()).unwrap()]
+        .parse()
+        .unwrap()
 }
 
 fn expiry(clock: &TickingClock) -> ReplayWindow {

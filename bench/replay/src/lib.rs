@@ -52,3 +52,6 @@ pub fn fresh_id(salt: u64) -> String {
         n & 0xffff_ffff_ffff
     )
 }
+
+pub mod baseline;
+pub mod floor;

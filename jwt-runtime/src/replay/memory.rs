@@ -4,7 +4,7 @@ use core::fmt;
 use core::future::Future;
 use core::num::NonZero;
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -16,7 +16,7 @@ use super::{
     StoreError,
 };
 
-/// The default capacity of a [`MemoryStore`]: 1,048,576 live ids, about 110 MiB when full
+/// The default capacity of a [`MemoryStore`]: 1,048,576 live ids, about 126 MiB when full
 /// of 36-byte ids (UUIDs). See [`MemoryStore`] for the measured memory per entry.
 pub const DEFAULT_CAPACITY: usize = 1 << 20;
 
@@ -67,12 +67,13 @@ const MAX_NAMESPACES: usize = 1 << 16;
 /// # Memory
 ///
 /// Measured with distinct 36-byte ids (UUIDs) on x86-64 Linux, by the `memory` binary of
-/// `bench/replay/`: **66 to 110 bytes per id**, depending on where the hash tables are in
-/// their growth (67 bytes at 900,000 ids, 85 at 700,000, 110 at 1,048,576 just after they
-/// doubled). That is a 48-byte table slot holding the id inline (ids up to 36 bytes; a longer
+/// `bench/replay/`: **76 to 126 bytes per id**, depending on where the hash tables are in
+/// their growth (76 bytes at 900,000 ids, 97 at 700,000, 126 at 1,048,576 just after they
+/// doubled). That is a 56-byte table slot holding the id inline (ids up to 36 bytes; a longer
 /// id adds a heap allocation of its length; the namespace is stored once per shard, the slot
-/// holds its index) plus a control byte, at the tables' load factor (44% to 87.5%), and 8
-/// bytes in the expiry wheel. A full store of the default capacity takes about 110 MiB.
+/// holds its index) and its hash (so that no id is ever hashed twice), plus a control byte,
+/// at the tables' load factor (44% to 87.5%), and 8 bytes in the expiry wheel. A full store
+/// of the default capacity takes about 126 MiB.
 /// Tables do not shrink: after a burst the memory stays at the peak, which the capacity
 /// bounds.
 ///
@@ -147,13 +148,16 @@ impl ShardState {
 }
 
 struct Entry {
+    /// The id's keyed hash, kept so that neither eviction nor the table's rehashing (which
+    /// removals make frequent: they leave tombstones) ever hashes an id again.
+    hash: u64,
     /// Whole seconds on the store's time; the id is live while the store's time is before it.
     forget_at: i64,
     id: Id,
 }
 
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(size_of::<Entry>() == 48, "the documented slot size");
+const _: () = assert!(size_of::<Entry>() == 56, "the documented slot size");
 
 /// The longest `jti` stored inline in its table slot (a UUID is 36 bytes); longer ones get a
 /// heap allocation of their own.
@@ -341,9 +345,9 @@ impl MemoryStore {
             self.evict(state, now_secs, EVICT_PER_INSERT);
             let namespace = state.namespace_index(id.namespace());
             if let Some(namespace) = namespace
-                && let Some(entry) = state
-                    .ids
-                    .find_mut(hash, |entry| entry.id.is(namespace, id.jti()))
+                && let Some(entry) = state.ids.find_mut(hash, |entry| {
+                    entry.hash == hash && entry.id.is(namespace, id.jti())
+                })
             {
                 if entry.forget_at > now_secs {
                     return Ok(InsertOutcome::AlreadyPresent);
@@ -376,16 +380,14 @@ impl MemoryStore {
                     next
                 }
             };
-            let ShardState {
-                ids, namespaces, ..
-            } = state;
-            ids.insert_unique(
+            state.ids.insert_unique(
                 hash,
                 Entry {
+                    hash,
                     forget_at,
                     id: Id::new(namespace, id.jti()),
                 },
-                |entry| self.hash_entry(namespaces, entry),
+                |entry| entry.hash,
             );
             state.schedule(forget_at, hash);
             return Ok(InsertOutcome::Inserted);
@@ -443,16 +445,26 @@ impl MemoryStore {
     }
 
     fn hash(&self, namespace: &[u8], jti: &[u8]) -> u64 {
-        // A tuple of slices hashes each with its length: the pair, not the concatenation.
-        self.hasher.hash_one((namespace, jti))
-    }
-
-    /// The hash of a held entry, its namespace looked up in its shard's `namespaces`.
-    fn hash_entry(&self, namespaces: &[Box<str>], entry: &Entry) -> u64 {
-        let namespace = namespaces
-            .get(usize::from(entry.id.namespace()))
-            .map_or(&[][..], |namespace| namespace.as_bytes());
-        self.hash(namespace, entry.id.jti())
+        // The namespace's length, the namespace, the jti: the pair, not the concatenation
+        // (SipHash also mixes in the total length). SipHash is a stream: one write of the
+        // three together hashes as three writes do, and costs less, so short ids are packed.
+        let mut hasher = self.hasher.build_hasher();
+        let prefix = (namespace.len() as u64).to_le_bytes();
+        let len = prefix.len() + namespace.len() + jti.len();
+        let mut packed = [0_u8; 96];
+        if let Some(buffer) = packed.get_mut(..len) {
+            let (head, rest) = buffer.split_at_mut(prefix.len());
+            let (middle, tail) = rest.split_at_mut(namespace.len());
+            head.copy_from_slice(&prefix);
+            middle.copy_from_slice(namespace);
+            tail.copy_from_slice(jti);
+            hasher.write(buffer);
+        } else {
+            hasher.write(&prefix);
+            hasher.write(namespace);
+            hasher.write(jti);
+        }
+        hasher.finish()
     }
 
     fn shard_index(&self, hash: u64) -> usize {
@@ -513,13 +525,8 @@ impl MemoryStore {
             // one's place, leaving this one behind for ever. (Two ids with one full hash and
             // one `forget_at` each have an item here, so either may go first.) A refreshed id
             // no longer has this `forget_at`: its item is stale, skip it.
-            let ShardState {
-                ids, namespaces, ..
-            } = &mut *state;
-            let candidate = |entry: &Entry| {
-                entry.forget_at == forget_at && self.hash_entry(namespaces, entry) == hash
-            };
-            if let Ok(entry) = ids.find_entry(hash, candidate) {
+            let candidate = |entry: &Entry| entry.hash == hash && entry.forget_at == forget_at;
+            if let Ok(entry) = state.ids.find_entry(hash, candidate) {
                 entry.remove();
             }
         }
