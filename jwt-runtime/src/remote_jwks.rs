@@ -5,6 +5,8 @@ use core::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
+use arc_swap::ArcSwapOption;
+
 use crate::claims::{Claims, DecodeClaims};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, KeyError};
@@ -228,8 +230,17 @@ pub struct RemoteKeySet<K: PublicKey, F: JwksFetcher = HttpFetcher, C: Clock = S
 /// What a fetch running on another thread (the async path) needs.
 struct Shared<K: PublicKey, F: JwksFetcher> {
     fetcher: F,
+    /// The keys and how long they are fresh, published after every successful fetch: a
+    /// verification with fresh keys reads only this, without a lock or a reference count.
+    fresh: ArcSwapOption<FreshKeys<K>>,
+    /// The refresh bookkeeping: taken only when the keys are not fresh.
     state: RwLock<CacheState<K>>,
     fetching: Mutex<()>,
+}
+
+struct FreshKeys<K: PublicKey> {
+    keys: Arc<PublicKeySet<K>>,
+    until: NumericDate,
 }
 
 impl<K: PublicKey> RemoteKeySet<K> {
@@ -288,6 +299,7 @@ impl<K: PublicKey, F: JwksFetcher, C: Clock> RemoteKeySet<K, F, C> {
         RemoteKeySet {
             shared: Arc::new(Shared {
                 fetcher,
+                fresh: ArcSwapOption::empty(),
                 state: RwLock::new(CacheState {
                     keys: None,
                     fresh_until: start,
@@ -356,10 +368,13 @@ impl<K: PublicKey, F: JwksFetcher, C: Clock> RemoteKeySet<K, F, C> {
         T::Replay: DecodableWithoutStore,
         V: Clock,
     {
-        let keys = self.keys()?;
-        match validation.decode::<T, _>(token, &*keys) {
+        let now = self.clock.now();
+        let first = match self.shared.decode_with_fresh_keys(now, validation, token) {
+            Some(result) => result,
+            None => validation.decode::<T, _>(token, &*self.keys()?),
+        };
+        match first {
             Err(Error::UnknownKeyId { kid: Some(kid) }) => {
-                let now = self.clock.now();
                 if !self.shared.claim_kid_refetch(now, &self.policy) {
                     return Err(Error::UnknownKeyId { kid: Some(kid) });
                 }
@@ -403,10 +418,13 @@ impl<K: PublicKey, F: JwksFetcher + 'static, C: Clock> RemoteKeySet<K, F, C> {
         T::Replay: DecodableWithoutStore,
         V: Clock,
     {
-        let keys = self.keys_async().await?;
-        match validation.decode::<T, _>(token, &*keys) {
+        let now = self.clock.now();
+        let first = match self.shared.decode_with_fresh_keys(now, validation, token) {
+            Some(result) => result,
+            None => validation.decode::<T, _>(token, &*self.keys_async().await?),
+        };
+        match first {
             Err(Error::UnknownKeyId { kid: Some(kid) }) => {
-                let now = self.clock.now();
                 if !self.shared.claim_kid_refetch(now, &self.policy) {
                     return Err(Error::UnknownKeyId { kid: Some(kid) });
                 }
@@ -443,15 +461,36 @@ impl<K: PublicKey, F: JwksFetcher> Shared<K, F> {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Decodes with the published keys if they are still fresh at `now`: a lock-free read,
+    /// no reference count touched. `None`: they are not fresh.
+    fn decode_with_fresh_keys<T, V>(
+        &self,
+        now: NumericDate,
+        validation: &Validation<V>,
+        token: &str,
+    ) -> Option<Result<T, Error>>
+    where
+        T: for<'de> DecodeClaims<'de> + Claims<Algorithm = K::Algorithm>,
+        T::Replay: DecodableWithoutStore,
+        V: Clock,
+    {
+        match &*self.fresh.load() {
+            Some(fresh) if now < fresh.until => {
+                Some(validation.decode::<T, _>(token, &*fresh.keys))
+            }
+            _ => None,
+        }
+    }
+
     /// The answer without fetching, when there is one: fresh keys, or (within a failure's
     /// retry delay) the stale keys or the error. `None`: a fetch is due.
     fn cached(&self, now: NumericDate) -> Option<Result<Arc<PublicKeySet<K>>, Error>> {
-        let state = self.read();
-        if let Some(keys) = &state.keys
-            && now < state.fresh_until
+        if let Some(fresh) = &*self.fresh.load()
+            && now < fresh.until
         {
-            return Some(Ok(Arc::clone(keys)));
+            return Some(Ok(Arc::clone(&fresh.keys)));
         }
+        let state = self.read();
         (now < state.next_attempt).then(|| usable(&state, now))
     }
 
@@ -496,8 +535,13 @@ impl<K: PublicKey, F: JwksFetcher> Shared<K, F> {
                 let ttl = max_age
                     .unwrap_or(policy.default_ttl)
                     .clamp(policy.min_ttl, policy.max_ttl.max(policy.min_ttl));
-                state.keys = Some(Arc::new(keys));
+                let keys = Arc::new(keys);
+                state.keys = Some(Arc::clone(&keys));
                 state.fresh_until = now.saturating_add(ttl);
+                self.fresh.store(Some(Arc::new(FreshKeys {
+                    keys,
+                    until: state.fresh_until,
+                })));
                 state.usable_until = state.fresh_until.saturating_add(policy.max_stale);
                 state.last_error = None;
             }
