@@ -637,3 +637,45 @@ fn a_key_set_verifier_signs_with_the_current_key() {
     let current_only = Verifier::new(current).clock(FixedClock(at(NOW)));
     assert!(block_on(current_only.verify::<Session>(&token)).is_ok());
 }
+
+#[derive(Claims, Debug)]
+#[claims(alg = "EdDSA")]
+struct Signed {
+    sub: String,
+    exp: NumericDate,
+}
+
+#[test]
+fn a_public_key_verifier_signs_with_its_private_half() {
+    let private = jwt_runtime::Ed25519PrivateKey::generate().unwrap();
+    let public = private.public_key();
+    let verifier = Verifier::signing_with(private, public.clone()).clock(FixedClock(at(NOW)));
+    let token = verifier
+        .encode(&Signed {
+            sub: "ada".into(),
+            exp: at(NOW + 60),
+        })
+        .unwrap();
+    let Signed { sub, .. } = block_on(verifier.verify::<Signed>(&token)).unwrap();
+    assert_eq!(sub, "ada");
+    // The services that only verify hold the public key alone.
+    let verify_only = Verifier::new(public).clock(FixedClock(at(NOW)));
+    assert!(block_on(verify_only.verify::<Signed>(&token)).is_ok());
+    // A mismatched pair refuses its own tokens, as documented.
+    let other = jwt_runtime::Ed25519PrivateKey::generate()
+        .unwrap()
+        .public_key();
+    let mismatched =
+        Verifier::signing_with(jwt_runtime::Ed25519PrivateKey::generate().unwrap(), other)
+            .clock(FixedClock(at(NOW)));
+    let token = mismatched
+        .encode(&Signed {
+            sub: "ada".into(),
+            exp: at(NOW + 60),
+        })
+        .unwrap();
+    assert!(matches!(
+        block_on(mismatched.verify::<Signed>(&token)),
+        Err(Error::Signature)
+    ));
+}
