@@ -2,6 +2,9 @@
 //! of an axum router whose handlers use the `Bearer<C>` extractor. Refused requests get the
 //! same answer (status, headers, JSON body) from the layer as from the extractor.
 
+#[path = "support/serve.rs"]
+mod serve;
+
 use std::convert::Infallible;
 use std::future::Ready;
 use std::task::{Context, Poll};
@@ -9,16 +12,14 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use hyper::body::Incoming;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use jwt_runtime::http::axum::Bearer;
 use jwt_runtime::http::tower::{BearerLayer, Verified};
 use jwt_runtime::http::{Realm, Verifier};
 use jwt_runtime::replay::MemoryStore;
 use jwt_runtime::sessions::{MemoryRevocationStore, Sessions, SharedRevocationStore};
 use jwt_runtime::{Claims, FixedClock, HmacKey, Hs256, NumericDate, Validation};
+use serve::{serve_axum, serve_hyper};
 use tower_layer::Layer;
 
 const NOW: i64 = 1_700_000_000;
@@ -99,44 +100,6 @@ impl<B> tower_service::Service<Request<B>> for WhoAmI {
         };
         std::future::ready(Ok(Response::new(subject)))
     }
-}
-
-/// Serves `service` with hyper alone on a fresh port; returns the base URL.
-fn serve_hyper<S>(runtime: &tokio::runtime::Runtime, service: S) -> String
-where
-    S: tower_service::Service<Request<Incoming>, Response = Response<String>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-{
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let service = TowerToHyperService::new(service.clone());
-                tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        format!("http://{address}")
-    })
-}
-
-fn serve_axum(runtime: &tokio::runtime::Runtime, router: Router) -> String {
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        format!("http://{address}")
-    })
 }
 
 fn runtime() -> tokio::runtime::Runtime {

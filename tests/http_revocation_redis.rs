@@ -6,6 +6,9 @@
 //! Without `redis-server` on `PATH` the test prints a loud notice and passes, unless
 //! `JWT_REQUIRE_REDIS=1` (as in CI), which turns the notice into a failure.
 
+#[path = "support/serve.rs"]
+mod serve;
+
 #[path = "support/redis_server.rs"]
 mod redis_server;
 
@@ -18,8 +21,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use jwt_runtime::http::axum::Bearer;
 use jwt_runtime::http::tower::{BearerLayer, Verified};
 use jwt_runtime::http::{Signs, Verifier};
@@ -110,34 +111,14 @@ fn serve_axum(runtime: &tokio::runtime::Runtime, app: App) -> String {
         .route("/me", get(me))
         .route("/logout-everywhere", post(logout_everywhere))
         .with_state(app);
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        format!("http://{address}")
-    })
+    serve::serve_axum(runtime, router)
 }
 
 fn serve_layer(runtime: &tokio::runtime::Runtime, app: &App) -> String {
-    let service = BearerLayer::<Access>::new(&app.verifier).layer(WhoAmI);
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let service = TowerToHyperService::new(service.clone());
-                tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        format!("http://{address}")
-    })
+    serve::serve_hyper(
+        runtime,
+        BearerLayer::<Access>::new(&app.verifier).layer(WhoAmI),
+    )
 }
 
 fn call(method: &str, url: &str, token: &str) -> (u16, String) {

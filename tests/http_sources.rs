@@ -2,6 +2,9 @@
 //! query parameter when the verifier is told so; a token in two places is refused. Run with
 //! the axum extractor and with the tower layer in front of a plain hyper service.
 
+#[path = "support/serve.rs"]
+mod serve;
+
 use std::convert::Infallible;
 use std::future::Ready;
 use std::task::{Context, Poll};
@@ -12,8 +15,6 @@ use axum::http::header::SET_COOKIE;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use jwt_runtime::http::axum::Bearer;
 use jwt_runtime::http::tower::{BearerLayer, Verified};
 use jwt_runtime::http::{CookieSource, QuerySource, SameSite, Verifier};
@@ -95,34 +96,14 @@ fn serve_axum(runtime: &tokio::runtime::Runtime, verifier: Verifier<Hs256>) -> S
         .route("/me", get(me))
         .route("/login", get(login))
         .with_state(verifier);
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        format!("http://{address}")
-    })
+    serve::serve_axum(runtime, router)
 }
 
 fn serve_layer(runtime: &tokio::runtime::Runtime, verifier: Verifier<Hs256>) -> String {
-    let service = BearerLayer::<Session>::new(&verifier).layer(WhoAmI);
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let service = TowerToHyperService::new(service.clone());
-                tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        format!("http://{address}")
-    })
+    serve::serve_hyper(
+        runtime,
+        BearerLayer::<Session>::new(&verifier).layer(WhoAmI),
+    )
 }
 
 struct Reply {
