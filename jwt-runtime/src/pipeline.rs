@@ -14,7 +14,7 @@ use crate::error::{Error, Malformed, Segment};
 use crate::header::{HeaderRules, RawHeader};
 use crate::json;
 use crate::key::VerifyingKeys;
-use crate::payload::DecodeState;
+use crate::payload::{self, DecodeState};
 use crate::replay::{
     self, AsyncReplayStore, DecodableWithoutStore, InsertOutcome, OneUse, ReplayId, ReplayStore,
     ReplayWindow, StoreError,
@@ -249,8 +249,21 @@ pub(crate) fn decode_segment<R>(
 pub(crate) fn decode_payload<'b, C: DecodeClaims<'b>>(
     json: &'b [u8],
 ) -> Result<(C, DecodeState<'b>), Error> {
+    // The generated decoder reads the bytes directly; whatever it is unsure of (every fault
+    // included) is decided by the serde path, so errors are the reference's by construction.
+    if let Some(decoded) = payload::decode_scanned::<C>(json) {
+        return Ok(decoded);
+    }
+    decode_payload_reference(json)
+}
+
+/// Step 5 through serde alone: the reference the generated decoder is tested against, and
+/// what decides every payload the generated decoder is unsure of.
+pub(crate) fn decode_payload_reference<'b, C: DecodeClaims<'b>>(
+    json: &'b [u8],
+) -> Result<(C, DecodeState<'b>), Error> {
     let mut state = DecodeState::default();
-    let decoded = C::__decode_payload(json, &mut state);
+    let decoded = payload::decode_with_serde::<C>(json, &mut state);
     if !state.needs_strict_check() {
         return decoded.map(|claims| (claims, state));
     }
