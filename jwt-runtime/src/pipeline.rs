@@ -208,6 +208,9 @@ fn is_base64url_byte(byte: u8) -> bool {
 const STACK_BUFFER_LEN: usize = 1024;
 /// ... into a smaller buffer up to this many (headers, typically).
 const SMALL_STACK_BUFFER_LEN: usize = 128;
+/// ... and a middle one up to this many (typical payloads): every buffer is zeroed first, so
+/// its size is paid on every token.
+const MEDIUM_STACK_BUFFER_LEN: usize = 256;
 
 /// Decodes a base64url segment, on the stack when it is small, and hands the bytes to `use_bytes`.
 pub(crate) fn decode_segment<R>(
@@ -223,6 +226,11 @@ pub(crate) fn decode_segment<R>(
     // A header fits the small buffer: no need to zero a whole kilobyte for it.
     if decoded_len <= SMALL_STACK_BUFFER_LEN {
         let mut buffer = [0_u8; SMALL_STACK_BUFFER_LEN];
+        let len =
+            base64url::decode_to_slice(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
+        use_bytes(&buffer[..len])
+    } else if decoded_len <= MEDIUM_STACK_BUFFER_LEN {
+        let mut buffer = [0_u8; MEDIUM_STACK_BUFFER_LEN];
         let len =
             base64url::decode_to_slice(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
         use_bytes(&buffer[..len])
