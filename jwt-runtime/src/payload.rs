@@ -738,7 +738,7 @@ pub(crate) fn decode_scanned<'de, C: DecodeClaims<'de>>(
     json: &'de [u8],
 ) -> Option<(C, DecodeState<'de>)> {
     let mut state = DecodeState::default();
-    let mut scanner = Scanner::new(json);
+    let mut scanner = Scanner::new(json).ok()?;
     scanner.begin_object().ok()?;
     let mut members = ScannedMembers {
         scanner: &mut scanner,

@@ -65,17 +65,22 @@ impl Number {
 /// A cursor over one payload.
 pub(crate) struct Scanner<'de> {
     json: &'de [u8],
+    /// The same bytes, whose UTF-8 is checked once for all strings.
+    text: &'de str,
     pos: usize,
     depth: usize,
 }
 
 impl<'de> Scanner<'de> {
-    pub(crate) fn new(json: &'de [u8]) -> Self {
-        Scanner {
+    /// A payload that is not UTF-8 as a whole is left to the serde path (JSON allows other
+    /// bytes nowhere, and serde_json refuses them in strings).
+    pub(crate) fn new(json: &'de [u8]) -> R<Self> {
+        Ok(Scanner {
             json,
+            text: core::str::from_utf8(json).map_err(|_| Bail)?,
             pos: 0,
             depth: 0,
-        }
+        })
     }
 
     #[inline]
@@ -167,8 +172,10 @@ impl<'de> Scanner<'de> {
         }
         self.pos = start + at;
         if json[self.pos] == b'"' {
+            // Between two ASCII quotes of UTF-8 text: always char boundaries.
+            let text: &'de str = self.text;
+            let text = text.get(start..self.pos).ok_or(Bail)?;
             self.pos += 1;
-            let text = core::str::from_utf8(plain).map_err(|_| Bail)?;
             return Ok(Cow::Borrowed(text));
         }
         self.escaped_string(plain).map(Cow::Owned)
@@ -315,8 +322,8 @@ impl<'de> Scanner<'de> {
                 _ => {}
             }
         }
-        // ASCII by construction.
-        let text = core::str::from_utf8(&self.json[start..self.pos]).map_err(|_| Bail)?;
+        let text: &'de str = self.text;
+        let text = text.get(start..self.pos).ok_or(Bail)?;
         let value: f64 = text.parse().map_err(|_| Bail)?;
         // serde_json's own float parser may round differently near the limit: past 1e308 the
         // serde path decides whether the number is in range.
@@ -605,7 +612,7 @@ mod tests {
     use super::*;
 
     fn number(text: &str) -> R<Number> {
-        let mut scanner = Scanner::new(text.as_bytes());
+        let mut scanner = Scanner::new(text.as_bytes())?;
         let number = scanner.number()?;
         scanner.end()?;
         Ok(number)
