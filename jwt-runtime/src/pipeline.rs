@@ -249,11 +249,9 @@ pub(crate) fn decode_segment<R>(
 /// verified. Returns the claims and the decode state that holds the registered claims the
 /// type has no field for.
 ///
-/// The decode itself checks every byte it reads strictly, members without a field included.
-/// When a custom claim's type may have skipped bytes (a struct, a map, `serde_json::Value`),
-/// the whole payload is walked strictly once more: a fault there is refused even when the
-/// decode succeeded, and reported rather than the decode's own error unless that one is about
-/// a claim (a duplicate member is reported in any case, as the cause).
+/// The generated decoder reads the bytes directly and checks every one of them strictly,
+/// members without a field included; a payload it is unsure of goes to
+/// [`decode_payload_reference`].
 pub(crate) fn decode_payload<'b, C: DecodeClaims<'b>>(
     json: &'b [u8],
 ) -> Result<(C, DecodeState<'b>), Error> {
@@ -267,6 +265,12 @@ pub(crate) fn decode_payload<'b, C: DecodeClaims<'b>>(
 
 /// Step 5 through serde alone: the reference the generated decoder is tested against, and
 /// what decides every payload the generated decoder is unsure of.
+///
+/// The decode checks every byte it reads strictly. When a custom claim's type may have
+/// skipped bytes (a struct, a map, `serde_json::Value`), the whole payload is walked strictly
+/// once more: a fault there is refused even when the decode succeeded, and reported rather
+/// than the decode's own error unless that one is about a claim (a duplicate member is
+/// reported in any case, as the cause).
 pub(crate) fn decode_payload_reference<'b, C: DecodeClaims<'b>>(
     json: &'b [u8],
 ) -> Result<(C, DecodeState<'b>), Error> {
