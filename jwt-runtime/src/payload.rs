@@ -506,7 +506,7 @@ impl<'de> Visitor<'de> for HiddenAudienceSeed {
 }
 
 /// The members of a claims object, as the generated `__read_members` reads them: one
-/// implementation over the payload's bytes ([`Scanner`], the fast path) and one over serde
+/// implementation over the payload's bytes (a strict scanner, the fast path) and one over serde
 /// (the reference, which also yields every error). The generated code is written once against
 /// this trait, so the two cannot drift apart.
 pub trait Members<'de> {
