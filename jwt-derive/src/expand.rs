@@ -144,7 +144,7 @@ fn write_field(field: &FieldPlan<'_>) -> TokenStream {
         (Kind::Audience, Some(ops)) => quote!(__writer.audience(#name, #value, #ops)?;),
         // Through the claim's text: a `StringClaim` needs no `Serialize`.
         (Kind::String, Some(ops)) => {
-            quote!(__writer.value::<str>(#name, ((#ops).as_str)(#value))?;)
+            quote!(__writer.str(#name, ((#ops).as_str)(#value))?;)
         }
         _ => quote_spanned!(span=> __writer.value::<#value_ty>(#name, #value)?;),
     };
@@ -166,7 +166,7 @@ fn write_declared(input: &Input<'_>) -> TokenStream {
     let mut tokens = TokenStream::new();
     if let (Some(iss), None) = (&input.container.iss, input.field_for(Registered::Iss)) {
         let key = json_key("iss");
-        tokens.extend(quote!(__writer.value::<str>(#key, #iss)?;));
+        tokens.extend(quote!(__writer.str(#key, #iss)?;));
     }
     let key = json_key("aud");
     match (
@@ -174,7 +174,7 @@ fn write_declared(input: &Input<'_>) -> TokenStream {
         input.field_for(Registered::Aud),
     ) {
         ([], _) | (_, Some(_)) => {}
-        ([one], None) => tokens.extend(quote!(__writer.value::<str>(#key, #one)?;)),
+        ([one], None) => tokens.extend(quote!(__writer.str(#key, #one)?;)),
         (many, None) => tokens.extend(quote!(__writer.value::<[&str]>(#key, &[#(#many),*])?;)),
     }
     tokens

@@ -146,6 +146,27 @@ impl<'o> PayloadWriter<'o> {
         (ops.write)(value, self.out).map_err(json::encode_error)
     }
 
+    /// A string claim (`iss`, `sub`, `jti`, a declared `iss` or `aud`). Text with nothing to
+    /// escape is copied as it is; other text is escaped by serde_json, so the bytes are
+    /// serde_json's either way.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when the value cannot be written.
+    pub fn str(&mut self, key: &str, value: &str) -> Result<(), Error> {
+        self.key(key);
+        let plain = value.bytes().fold(true, |plain, byte| {
+            plain & (byte >= 0x20) & (byte != b'"') & (byte != b'\\')
+        });
+        if plain {
+            self.out.push(b'"');
+            self.out.extend_from_slice(value.as_bytes());
+            self.out.push(b'"');
+            return Ok(());
+        }
+        serde_json::to_writer(&mut *self.out, value).map_err(json::encode_error)
+    }
+
     /// Any other claim, through its `Serialize` implementation.
     ///
     /// # Errors
@@ -778,5 +799,33 @@ impl<'de, C: DecodeClaims<'de>> Visitor<'de> for ClaimsVisitor<'_, 'de, C> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<C, A::Error> {
         C::__read_members(&mut SerdeMembers(&mut map), self.state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        for value in [
+            "plain",
+            "",
+            "a\"b",
+            "back\\slash",
+            "\u{1}\n\t\u{1f}",
+            "\u{7f}é😀/",
+        ] {
+            let mut out = JsonBuffer::new();
+            let mut writer = PayloadWriter::new(&mut out);
+            writer.str("\"k\":", value).unwrap();
+            writer.str("\"l\":", value).unwrap();
+            writer.finish();
+            let json = serde_json::to_string(value).unwrap();
+            assert_eq!(
+                out.as_bytes(),
+                format!(r#"{{"k":{json},"l":{json}}}"#).as_bytes()
+            );
+        }
     }
 }
