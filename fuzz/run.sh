@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 seconds="${1:-600}"
 shift || true
 targets=("$@")
-if [ "${#targets[@]}" -eq 0 ]; then targets=(decode header base64url); fi
+if [ "${#targets[@]}" -eq 0 ]; then targets=(decode header base64url payload_differential); fi
 python3 make_seeds.py
 if cargo +nightly --version >/dev/null 2>&1; then
     fuzz=(cargo +nightly fuzz)

@@ -1,8 +1,8 @@
 //! Code generation: `impl Claims` and `impl DecodeClaims` from the typed plan.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
-use syn::{DeriveInput, GenericParam, Lifetime, LifetimeParam};
+use syn::DeriveInput;
 
 use crate::ast::Input;
 use crate::attr::Registered;
@@ -111,10 +111,32 @@ fn option_tokens(value: Option<TokenStream>) -> TokenStream {
     }
 }
 
-/// `__writer.<kind>("name", value)?;`, skipped for `None`.
+/// `"name":` as JSON, escaped here once rather than on every encode, exactly as serde_json
+/// escapes a string.
+fn json_key(name: &str) -> String {
+    let mut key = String::with_capacity(name.len() + 3);
+    key.push('"');
+    for c in name.chars() {
+        match c {
+            '"' => key.push_str("\\\""),
+            '\\' => key.push_str("\\\\"),
+            '\u{8}' => key.push_str("\\b"),
+            '\u{c}' => key.push_str("\\f"),
+            '\n' => key.push_str("\\n"),
+            '\r' => key.push_str("\\r"),
+            '\t' => key.push_str("\\t"),
+            '\0'..='\u{1f}' => key.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => key.push(c),
+        }
+    }
+    key.push_str("\":");
+    key
+}
+
+/// `__writer.<kind>("\"name\":", value)?;`, skipped for `None`.
 fn write_field(field: &FieldPlan<'_>) -> TokenStream {
     let member = field.field.ident;
-    let name = &field.field.json_name;
+    let name = json_key(&field.field.json_name);
     let value_ty = &field.value_ty;
     let span = type_span(field.field.value_ty());
     let write = |value: TokenStream| match (field.kind, &field.ops) {
@@ -122,7 +144,7 @@ fn write_field(field: &FieldPlan<'_>) -> TokenStream {
         (Kind::Audience, Some(ops)) => quote!(__writer.audience(#name, #value, #ops)?;),
         // Through the claim's text: a `StringClaim` needs no `Serialize`.
         (Kind::String, Some(ops)) => {
-            quote!(__writer.value::<str>(#name, ((#ops).as_str)(#value))?;)
+            quote!(__writer.str(#name, ((#ops).as_str)(#value))?;)
         }
         _ => quote_spanned!(span=> __writer.value::<#value_ty>(#name, #value)?;),
     };
@@ -143,15 +165,17 @@ fn write_field(field: &FieldPlan<'_>) -> TokenStream {
 fn write_declared(input: &Input<'_>) -> TokenStream {
     let mut tokens = TokenStream::new();
     if let (Some(iss), None) = (&input.container.iss, input.field_for(Registered::Iss)) {
-        tokens.extend(quote!(__writer.value::<str>("iss", #iss)?;));
+        let key = json_key("iss");
+        tokens.extend(quote!(__writer.str(#key, #iss)?;));
     }
+    let key = json_key("aud");
     match (
         input.container.aud.as_slice(),
         input.field_for(Registered::Aud),
     ) {
         ([], _) | (_, Some(_)) => {}
-        ([one], None) => tokens.extend(quote!(__writer.value::<str>("aud", #one)?;)),
-        (many, None) => tokens.extend(quote!(__writer.value::<[&str]>("aud", &[#(#many),*])?;)),
+        ([one], None) => tokens.extend(quote!(__writer.str(#key, #one)?;)),
+        (many, None) => tokens.extend(quote!(__writer.value::<[&str]>(#key, &[#(#many),*])?;)),
     }
     tokens
 }
@@ -181,15 +205,6 @@ fn impl_decode_claims(plan: &Plan<'_>) -> TokenStream {
     let de = bound::decode_lifetime();
     let decode_generics = bound::decode_generics(plan);
     let (impl_generics, _, where_clause) = decode_generics.split_for_impl();
-
-    // The visitor carries the user's generics plus the state's borrow.
-    let mut visitor_generics = decode_generics.clone();
-    visitor_generics.params.insert(
-        0,
-        GenericParam::Lifetime(LifetimeParam::new(Lifetime::new("'__s", Span::call_site()))),
-    );
-    let (visitor_impl_generics, visitor_ty_generics, visitor_where) =
-        visitor_generics.split_for_impl();
 
     // One arm per claim name: the first field with a name takes it. A field whose name an
     // earlier one took, or whose attribute or type was refused, is never read (all of these
@@ -232,7 +247,7 @@ fn impl_decode_claims(plan: &Plan<'_>) -> TokenStream {
             } else if field.field.optional.is_some() {
                 quote!(#member: #value)
             } else {
-                quote!(#member: __state.required::<_, __A::Error>(#value, #name)?)
+                quote!(#member: __state.required::<_, __M::Error>(#value, #name)?)
             }
         })
         .collect();
@@ -244,90 +259,63 @@ fn impl_decode_claims(plan: &Plan<'_>) -> TokenStream {
         }
     });
 
+    // The member loop is written once against `Members`: the runtime runs it over the
+    // payload's bytes, and over serde for the payloads that path leaves to it.
     quote! {
         #[automatically_derived]
         #[allow(unused_qualifications, unused_parens)]
         impl #impl_generics #jwt::DecodeClaims<#de> for #ident #ty_generics #where_clause {
-            fn __decode_payload(
-                __json: &#de [u8],
+            fn __read_members<__M: #jwt::__private::Members<#de>>(
+                __members: &mut __M,
                 __state: &mut #jwt::__private::DecodeState<#de>,
-            ) -> ::core::result::Result<Self, #jwt::Error> {
-                struct __Visitor #visitor_impl_generics #visitor_where {
-                    state: &'__s mut #jwt::__private::DecodeState<#de>,
-                    marker: ::core::marker::PhantomData<fn() -> #ident #ty_generics>,
-                }
-
-                impl #visitor_impl_generics #jwt::__private::serde::de::Visitor<#de>
-                    for __Visitor #visitor_ty_generics #visitor_where
-                {
-                    type Value = #ident #ty_generics;
-
-                    fn expecting(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        __f.write_str("a JWT claims object")
-                    }
-
-                    fn visit_map<__A>(self, mut __map: __A) -> ::core::result::Result<Self::Value, __A::Error>
-                    where
-                        __A: #jwt::__private::serde::de::MapAccess<#de>,
-                    {
-                        let __state = self.state;
+            ) -> ::core::result::Result<Self, __M::Error> {
+                #(
+                    let mut #values = ::core::option::Option::None;
+                    let mut #seen = false;
+                )*
+                #unread_fn
+                while let ::core::option::Option::Some(__key) = __members.next_name()? {
+                    let __index = match &*__key {
+                        #(#names => #indices,)*
+                        _ => usize::MAX,
+                    };
+                    match __index {
                         #(
-                            let mut #values = ::core::option::Option::None;
-                            let mut #seen = false;
-                        )*
-                        #unread_fn
-                        while let ::core::option::Option::Some(#jwt::__private::Key(__key)) =
-                            #jwt::__private::serde::de::MapAccess::next_key(&mut __map)?
-                        {
-                            let __index = match &*__key {
-                                #(#names => #indices,)*
-                                _ => usize::MAX,
-                            };
-                            match __index {
-                                #(
-                                    #indices => {
-                                        __state.first::<__A::Error>(&mut #seen, #names)?;
-                                        #values = #reads;
-                                    }
-                                )*
-                                _ => __state.other(&mut __map, __key)?,
+                            #indices => {
+                                __state.first::<__M::Error>(&mut #seen, #names)?;
+                                #values = #reads;
                             }
-                        }
-                        ::core::result::Result::Ok(#ident { #(#inits),* })
+                        )*
+                        _ => __members.other(__state, __key)?,
                     }
                 }
-
-                let __result = #jwt::__private::deserialize_object(
-                    __json,
-                    __Visitor { state: &mut *__state, marker: ::core::marker::PhantomData },
-                );
-                __state.finish(__result)
+                ::core::result::Result::Ok(#ident { #(#inits),* })
             }
         }
     }
 }
 
-/// The expression that reads one field's value, as the `Option` the visitor keeps.
+/// The expression that reads one field's value, as the `Option` the loop keeps.
 fn read_field(field: &FieldPlan<'_>) -> TokenStream {
     let name = &field.field.json_name;
     let value_ty = &field.value_ty;
     let span = type_span(field.field.value_ty());
     let read = match (field.kind, &field.ops) {
-        (Kind::Time, Some(ops)) => quote!(__state.time(&mut __map, #name, #ops)?),
-        (Kind::Audience, Some(ops)) => quote!(__state.audience(&mut __map, #name, #ops)?),
-        _ if field.borrowing_cow => quote!(__state.cow_str(&mut __map, #name)?),
+        (Kind::Time, Some(ops)) => quote!(__members.time(__state, #name, #ops)?),
+        (Kind::Audience, Some(ops)) => quote!(__members.audience(__state, #name, #ops)?),
+        _ if field.borrowing_cow => quote!(__members.cow_str(__state, #name)?),
         (Kind::String, _) => {
-            quote_spanned!(span=> __state.value::<__A, #value_ty>(&mut __map, #name, "a string")?)
+            quote_spanned!(span=> __members.value::<#value_ty>(__state, #name, "a string")?)
         }
         // An optional custom claim follows serde: `null` reads as `None`.
         (Kind::Custom, _) if field.field.optional.is_some() => {
             let ty = &field.ty;
             let expected = expected_custom(value_ty);
-            return quote_spanned!(span=> __state.value::<__A, #ty>(&mut __map, #name, #expected)?);
+            return quote_spanned!(span=> __members.value::<#ty>(__state, #name, #expected)?);
         }
         _ => {
             let expected = expected_custom(value_ty);
-            quote_spanned!(span=> __state.value::<__A, #value_ty>(&mut __map, #name, #expected)?)
+            quote_spanned!(span=> __members.value::<#value_ty>(__state, #name, #expected)?)
         }
     };
     quote!(::core::option::Option::Some(#read))
@@ -343,6 +331,22 @@ mod tests {
 
     fn expand(input: TokenStream) -> String {
         derive(&syn::parse2(input).unwrap()).to_string()
+    }
+
+    #[test]
+    fn keys_are_escaped_as_serde_json_escapes_them() {
+        for (name, expected) in [
+            ("exp", r#""exp":"#),
+            ("a\"b", r#""a\"b":"#),
+            ("back\\slash", r#""back\\slash":"#),
+            (
+                "\u{1}\u{8}\u{c}\n\r\t\u{1f}",
+                r#""\u0001\b\f\n\r\t\u001f":"#,
+            ),
+            ("\u{7f}é😀", "\"\u{7f}é😀\":"),
+        ] {
+            assert_eq!(json_key(name), expected);
+        }
     }
 
     #[test]

@@ -57,10 +57,10 @@ fn decode_stand_in(input: &Input<'_>) -> TokenStream {
         #[automatically_derived]
         #[allow(unused_qualifications, unused_parens)]
         impl #decode_impl_generics #jwt::DecodeClaims<#de> for #ident #ty_generics #where_clause {
-            fn __decode_payload(
-                _: &#de [u8],
+            fn __read_members<__M: #jwt::__private::Members<#de>>(
+                _: &mut __M,
                 _: &mut #jwt::__private::DecodeState<#de>,
-            ) -> ::core::result::Result<Self, #jwt::Error> {
+            ) -> ::core::result::Result<Self, __M::Error> {
                 ::core::unreachable!()
             }
         }

@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::header;
 use crate::json::JsonBuffer;
 use crate::key::{SigningKey, VerifyingKeys};
-use crate::payload::{DecodeState, PayloadWriter};
+use crate::payload::{DecodeState, Members, PayloadWriter};
 use crate::replay::{DecodableWithoutStore, OneUse, ReplayPolicy, ReplayStore};
 use crate::schema::{Registered, Schema};
 use crate::validation::Validation;
@@ -109,12 +109,16 @@ pub trait Claims: Sized {
 /// (`&'a str`, `Cow<'a, str>`) for `'de: 'a`.
 pub trait DecodeClaims<'de>: Claims {
     #[doc(hidden)]
-    /// Reads the claims object.
+    /// Reads the claims object's members from `members`: the payload's bytes (the fast path)
+    /// or serde (the reference, which also types every error).
     ///
     /// # Errors
     ///
-    /// A typed error for duplicates, missing claims and mistyped claims; malformed JSON.
-    fn __decode_payload(json: &'de [u8], state: &mut DecodeState<'de>) -> Result<Self, Error>;
+    /// Duplicates, missing claims and mistyped claims; malformed JSON.
+    fn __read_members<M: Members<'de>>(
+        members: &mut M,
+        state: &mut DecodeState<'de>,
+    ) -> Result<Self, M::Error>;
 }
 
 fn encode<C: Claims>(

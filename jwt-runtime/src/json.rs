@@ -13,6 +13,8 @@ use serde::de::{
 
 use crate::error::{Error, Malformed, Segment, excerpt};
 
+pub(crate) mod scan;
+
 /// JSON up to this many bytes is written on the stack when encoding.
 pub(crate) const JSON_STACK_LEN: usize = 512;
 

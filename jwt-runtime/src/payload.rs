@@ -11,8 +11,10 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde::{Deserialize, Serialize};
 
 use crate::claim_types::{AudienceClaim, StringClaim};
+use crate::claims::DecodeClaims;
 use crate::error::{Error, Segment};
-use crate::json::{self, CheckedSeed, CowStr, JsonBuffer, SeenNames, StrictValue};
+use crate::json::scan::{Bail, Scanner, ValueDeserializer};
+use crate::json::{self, CheckedSeed, CowStr, JsonBuffer, MemberName, SeenNames, StrictValue};
 use crate::schema::Registered;
 use crate::time::{NumericDate, TimeClaim};
 
@@ -96,7 +98,8 @@ pub const fn string_ops<T: StringClaim + ?Sized>() -> StringOps<T> {
     }
 }
 
-/// Writes a claims object member by member.
+/// Writes a claims object member by member. Each method takes the member's `key`: its name
+/// as JSON with the colon (`"exp":`), which the derive escapes at compile time.
 pub struct PayloadWriter<'o> {
     out: &'o mut JsonBuffer,
     members: usize,
@@ -112,14 +115,15 @@ impl<'o> PayloadWriter<'o> {
         self.out.push(b'}');
     }
 
-    fn key(&mut self, name: &str) -> Result<(), Error> {
+    /// `key` is the member's name as JSON followed by its colon (`"exp":`), escaped at
+    /// compile time by the derive.
+    #[inline]
+    fn key(&mut self, key: &str) {
         if self.members > 0 {
             self.out.push(b',');
         }
         self.members += 1;
-        serde_json::to_writer(&mut *self.out, name).map_err(json::encode_error)?;
-        self.out.push(b':');
-        Ok(())
+        self.out.extend_from_slice(key.as_bytes());
     }
 
     /// A time claim (`exp`, `nbf`, `iat`).
@@ -127,8 +131,8 @@ impl<'o> PayloadWriter<'o> {
     /// # Errors
     ///
     /// [`Error::Encode`] when the value cannot be written.
-    pub fn time<T>(&mut self, name: &str, value: &T, ops: TimeOps<T>) -> Result<(), Error> {
-        self.key(name)?;
+    pub fn time<T>(&mut self, key: &str, value: &T, ops: TimeOps<T>) -> Result<(), Error> {
+        self.key(key);
         (ops.write)(value, self.out).map_err(json::encode_error)
     }
 
@@ -137,9 +141,30 @@ impl<'o> PayloadWriter<'o> {
     /// # Errors
     ///
     /// [`Error::Encode`] when the value cannot be written.
-    pub fn audience<T>(&mut self, name: &str, value: &T, ops: AudienceOps<T>) -> Result<(), Error> {
-        self.key(name)?;
+    pub fn audience<T>(&mut self, key: &str, value: &T, ops: AudienceOps<T>) -> Result<(), Error> {
+        self.key(key);
         (ops.write)(value, self.out).map_err(json::encode_error)
+    }
+
+    /// A string claim (`iss`, `sub`, `jti`, a declared `iss` or `aud`). Text with nothing to
+    /// escape is copied as it is; other text is escaped by serde_json, so the bytes are
+    /// serde_json's either way.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when the value cannot be written.
+    pub fn str(&mut self, key: &str, value: &str) -> Result<(), Error> {
+        self.key(key);
+        let plain = value.bytes().fold(true, |plain, byte| {
+            plain & (byte >= 0x20) & (byte != b'"') & (byte != b'\\')
+        });
+        if plain {
+            self.out.push(b'"');
+            self.out.extend_from_slice(value.as_bytes());
+            self.out.push(b'"');
+            return Ok(());
+        }
+        serde_json::to_writer(&mut *self.out, value).map_err(json::encode_error)
     }
 
     /// Any other claim, through its `Serialize` implementation.
@@ -147,14 +172,14 @@ impl<'o> PayloadWriter<'o> {
     /// # Errors
     ///
     /// [`Error::Encode`] when the value cannot be written.
-    pub fn value<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), Error> {
-        self.key(name)?;
+    pub fn value<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        self.key(key);
         serde_json::to_writer(&mut *self.out, value).map_err(json::encode_error)
     }
 }
 
 /// Registered claims the struct has no field for: still type-checked and validated.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct Hidden<'de> {
     exp: Option<NumericDate>,
     nbf: Option<NumericDate>,
@@ -175,6 +200,15 @@ pub struct DecodeState<'de> {
     /// A custom claim's type read its value in a way that may leave bytes unchecked (see
     /// [`CheckedSeed`]): the whole payload is then walked strictly once more.
     unchecked: bool,
+}
+
+impl fmt::Debug for DecodeState<'_> {
+    /// The registered claims kept without a field (what validation reads besides the struct).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeState")
+            .field("hidden", &self.hidden)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'de> DecodeState<'de> {
@@ -431,6 +465,7 @@ impl<'de, T> DeserializeSeed<'de> for AudienceSeed<T> {
 
 /// An `aud` as the token carries it: one string (borrowed from the payload when it has no
 /// escapes, so that reading it allocates nothing) or an array of strings.
+#[derive(Debug)]
 pub(crate) enum HiddenAudience<'de> {
     One(Cow<'de, str>),
     Many(Vec<String>),
@@ -488,5 +523,309 @@ impl<'de> Visitor<'de> for HiddenAudienceSeed {
         crate::claim_types::StringOrArray
             .visit_seq(seq)
             .map(HiddenAudience::Many)
+    }
+}
+
+/// The members of a claims object, as the generated `__read_members` reads them: one
+/// implementation over the payload's bytes (a strict scanner, the fast path) and one over serde
+/// (the reference, which also yields every error). The generated code is written once against
+/// this trait, so the two cannot drift apart.
+pub trait Members<'de> {
+    /// Why reading stopped.
+    type Error: de::Error;
+
+    /// The next member's name, unescaped; `None` after the last.
+    ///
+    /// # Errors
+    ///
+    /// Malformed JSON.
+    fn next_name(&mut self) -> Result<Option<Cow<'de, str>>, Self::Error>;
+
+    /// The value of a time claim.
+    ///
+    /// # Errors
+    ///
+    /// A value the claim type cannot hold; malformed JSON.
+    fn time<T>(
+        &mut self,
+        state: &mut DecodeState<'de>,
+        name: &'static str,
+        ops: TimeOps<T>,
+    ) -> Result<T, Self::Error>;
+
+    /// The value of the `aud` claim.
+    ///
+    /// # Errors
+    ///
+    /// A value the claim type cannot hold; malformed JSON.
+    fn audience<T>(
+        &mut self,
+        state: &mut DecodeState<'de>,
+        name: &'static str,
+        ops: AudienceOps<T>,
+    ) -> Result<T, Self::Error>;
+
+    /// A string claim into a `Cow`, borrowed when it has no escapes.
+    ///
+    /// # Errors
+    ///
+    /// Not a string; malformed JSON.
+    fn cow_str(
+        &mut self,
+        state: &mut DecodeState<'de>,
+        name: &'static str,
+    ) -> Result<Cow<'de, str>, Self::Error>;
+
+    /// Any other claim, through its `Deserialize` implementation.
+    ///
+    /// # Errors
+    ///
+    /// The type's error; malformed JSON.
+    fn value<T: Deserialize<'de>>(
+        &mut self,
+        state: &mut DecodeState<'de>,
+        name: &'static str,
+        expected: &'static str,
+    ) -> Result<T, Self::Error>;
+
+    /// A member the struct has no field for (see [`DecodeState::other`]).
+    ///
+    /// # Errors
+    ///
+    /// A duplicate; a mistyped registered claim; malformed JSON.
+    fn other(
+        &mut self,
+        state: &mut DecodeState<'de>,
+        key: Cow<'de, str>,
+    ) -> Result<(), Self::Error>;
+}
+
+/// The reference: members read through serde_json's `MapAccess`, with typed errors.
+struct SerdeMembers<'m, A>(&'m mut A);
+
+impl<'de, A: MapAccess<'de>> Members<'de> for SerdeMembers<'_, A> {
+    type Error = A::Error;
+
+    fn next_name(&mut self) -> Result<Option<Cow<'de, str>>, A::Error> {
+        Ok(self.0.next_key::<MemberName<'de>>()?.map(|name| name.0))
+    }
+
+    fn time<T>(
+        &mut self,
+        state: &mut DecodeState<'de>,
+        name: &'static str,
+        ops: TimeOps<T>,
+    ) -> Result<T, A::Error> {
+        state.time(self.0, name, ops)
+    }
+
+    fn audience<T>(
+        &mut self,
+        state: &mut DecodeState<'de>,
+        name: &'static str,
+        ops: AudienceOps<T>,
+    ) -> Result<T, A::Error> {
+        state.audience(self.0, name, ops)
+    }
+
+    fn cow_str(
+        &mut self,
+        state: &mut DecodeState<'de>,
+        name: &'static str,
+    ) -> Result<Cow<'de, str>, A::Error> {
+        state.cow_str(self.0, name)
+    }
+
+    fn value<T: Deserialize<'de>>(
+        &mut self,
+        state: &mut DecodeState<'de>,
+        name: &'static str,
+        expected: &'static str,
+    ) -> Result<T, A::Error> {
+        state.value(self.0, name, expected)
+    }
+
+    fn other(&mut self, state: &mut DecodeState<'de>, key: Cow<'de, str>) -> Result<(), A::Error> {
+        state.other(self.0, key)
+    }
+}
+
+/// The fast path: members read straight from the payload's bytes. Any doubt is a [`Bail`].
+struct ScannedMembers<'s, 'de> {
+    scanner: &'s mut Scanner<'de>,
+    first: bool,
+}
+
+impl<'de> ScannedMembers<'_, 'de> {
+    fn numeric_date(&mut self) -> Result<NumericDate, Bail> {
+        let number = self.scanner.number()?.into_json();
+        NumericDate::deserialize_claim(number).map_err(|_| Bail)
+    }
+
+    fn hidden_audience(&mut self) -> Result<HiddenAudience<'de>, Bail> {
+        match self.scanner.peek_value() {
+            Some(b'"') => self.scanner.string().map(HiddenAudience::One),
+            Some(b'[') => Vec::<String>::deserialize(ValueDeserializer(self.scanner))
+                .map(HiddenAudience::Many),
+            _ => Err(Bail),
+        }
+    }
+}
+
+impl<'de> Members<'de> for ScannedMembers<'_, 'de> {
+    type Error = Bail;
+
+    #[inline]
+    fn next_name(&mut self) -> Result<Option<Cow<'de, str>>, Bail> {
+        let name = self.scanner.next_name(self.first)?;
+        self.first = false;
+        Ok(name)
+    }
+
+    fn time<T>(
+        &mut self,
+        _: &mut DecodeState<'de>,
+        _: &'static str,
+        ops: TimeOps<T>,
+    ) -> Result<T, Bail> {
+        let number = self.scanner.number()?;
+        (ops.read)(number.into_json()).map_err(|_| Bail)
+    }
+
+    fn audience<T>(
+        &mut self,
+        _: &mut DecodeState<'de>,
+        _: &'static str,
+        ops: AudienceOps<T>,
+    ) -> Result<T, Bail> {
+        match self.hidden_audience()? {
+            HiddenAudience::One(audience) => (ops.from_audience)(audience.into_owned()),
+            HiddenAudience::Many(audiences) => (ops.from_audiences)(audiences),
+        }
+        .ok_or(Bail)
+    }
+
+    fn cow_str(
+        &mut self,
+        _: &mut DecodeState<'de>,
+        _: &'static str,
+    ) -> Result<Cow<'de, str>, Bail> {
+        self.scanner.string()
+    }
+
+    #[inline]
+    fn value<T: Deserialize<'de>>(
+        &mut self,
+        _: &mut DecodeState<'de>,
+        _: &'static str,
+        _: &'static str,
+    ) -> Result<T, Bail> {
+        T::deserialize(ValueDeserializer(self.scanner))
+    }
+
+    fn other(&mut self, state: &mut DecodeState<'de>, key: Cow<'de, str>) -> Result<(), Bail> {
+        let hidden = &mut state.hidden;
+        macro_rules! hidden {
+            ($slot:ident, $read:expr) => {{
+                if hidden.$slot.is_some() {
+                    return Err(Bail);
+                }
+                hidden.$slot = Some($read?);
+                Ok(())
+            }};
+        }
+        match &*key {
+            "exp" => hidden!(exp, self.numeric_date()),
+            "nbf" => hidden!(nbf, self.numeric_date()),
+            "iat" => hidden!(iat, self.numeric_date()),
+            "iss" => hidden!(iss, self.scanner.string()),
+            "sub" => hidden!(sub, self.scanner.string()),
+            "jti" => hidden!(jti, self.scanner.string()),
+            "aud" => hidden!(aud, self.hidden_audience()),
+            _ => {
+                state
+                    .unknown
+                    .insert(key, Segment::Payload)
+                    .map_err(|_| Bail)?;
+                self.scanner.skip_value().map(drop)
+            }
+        }
+    }
+}
+
+/// Reads the claims object straight from the payload's bytes; `None` when the scanner is
+/// not sure, and the reference must decide.
+pub(crate) fn decode_scanned<'de, C: DecodeClaims<'de>>(
+    json: &'de [u8],
+) -> Option<(C, DecodeState<'de>)> {
+    let mut state = DecodeState::default();
+    let mut scanner = Scanner::new(json).ok()?;
+    scanner.begin_object().ok()?;
+    let mut members = ScannedMembers {
+        scanner: &mut scanner,
+        first: true,
+    };
+    let claims = C::__read_members(&mut members, &mut state).ok()?;
+    scanner.end().ok()?;
+    Some((claims, state))
+}
+
+/// Reads the claims object through serde_json, with typed errors: the reference.
+pub(crate) fn decode_with_serde<'de, C: DecodeClaims<'de>>(
+    json: &'de [u8],
+    state: &mut DecodeState<'de>,
+) -> Result<C, Error> {
+    let result = json::deserialize_object(
+        json,
+        ClaimsVisitor {
+            state: &mut *state,
+            marker: PhantomData::<fn() -> C>,
+        },
+    );
+    state.finish(result)
+}
+
+struct ClaimsVisitor<'s, 'de, C> {
+    state: &'s mut DecodeState<'de>,
+    marker: PhantomData<fn() -> C>,
+}
+
+impl<'de, C: DecodeClaims<'de>> Visitor<'de> for ClaimsVisitor<'_, 'de, C> {
+    type Value = C;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JWT claims object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<C, A::Error> {
+        C::__read_members(&mut SerdeMembers(&mut map), self.state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        for value in [
+            "plain",
+            "",
+            "a\"b",
+            "back\\slash",
+            "\u{1}\n\t\u{1f}",
+            "\u{7f}é😀/",
+        ] {
+            let mut out = JsonBuffer::new();
+            let mut writer = PayloadWriter::new(&mut out);
+            writer.str("\"k\":", value).unwrap();
+            writer.str("\"l\":", value).unwrap();
+            writer.finish();
+            let json = serde_json::to_string(value).unwrap();
+            assert_eq!(
+                out.as_bytes(),
+                format!(r#"{{"k":{json},"l":{json}}}"#).as_bytes()
+            );
+        }
     }
 }

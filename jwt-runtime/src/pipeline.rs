@@ -14,7 +14,7 @@ use crate::error::{Error, Malformed, Segment};
 use crate::header::{HeaderRules, RawHeader};
 use crate::json;
 use crate::key::VerifyingKeys;
-use crate::payload::DecodeState;
+use crate::payload::{self, DecodeState};
 use crate::replay::{
     self, AsyncReplayStore, DecodableWithoutStore, InsertOutcome, OneUse, ReplayId, ReplayStore,
     ReplayWindow, StoreError,
@@ -208,6 +208,9 @@ fn is_base64url_byte(byte: u8) -> bool {
 const STACK_BUFFER_LEN: usize = 1024;
 /// ... into a smaller buffer up to this many (headers, typically).
 const SMALL_STACK_BUFFER_LEN: usize = 128;
+/// ... and a middle one up to this many (typical payloads): every buffer is zeroed first, so
+/// its size is paid on every token.
+const MEDIUM_STACK_BUFFER_LEN: usize = 256;
 
 /// Decodes a base64url segment, on the stack when it is small, and hands the bytes to `use_bytes`.
 pub(crate) fn decode_segment<R>(
@@ -226,6 +229,11 @@ pub(crate) fn decode_segment<R>(
         let len =
             base64url::decode_to_slice(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
         use_bytes(&buffer[..len])
+    } else if decoded_len <= MEDIUM_STACK_BUFFER_LEN {
+        let mut buffer = [0_u8; MEDIUM_STACK_BUFFER_LEN];
+        let len =
+            base64url::decode_to_slice(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
+        use_bytes(&buffer[..len])
     } else if decoded_len <= STACK_BUFFER_LEN {
         let mut buffer = [0_u8; STACK_BUFFER_LEN];
         let len =
@@ -241,16 +249,33 @@ pub(crate) fn decode_segment<R>(
 /// verified. Returns the claims and the decode state that holds the registered claims the
 /// type has no field for.
 ///
-/// The decode itself checks every byte it reads strictly, members without a field included.
-/// When a custom claim's type may have skipped bytes (a struct, a map, `serde_json::Value`),
-/// the whole payload is walked strictly once more: a fault there is refused even when the
-/// decode succeeded, and reported rather than the decode's own error unless that one is about
-/// a claim (a duplicate member is reported in any case, as the cause).
+/// The generated decoder reads the bytes directly and checks every one of them strictly,
+/// members without a field included; a payload it is unsure of goes to
+/// [`decode_payload_reference`].
 pub(crate) fn decode_payload<'b, C: DecodeClaims<'b>>(
     json: &'b [u8],
 ) -> Result<(C, DecodeState<'b>), Error> {
+    // The generated decoder reads the bytes directly; whatever it is unsure of (every fault
+    // included) is decided by the serde path, so errors are the reference's by construction.
+    if let Some(decoded) = payload::decode_scanned::<C>(json) {
+        return Ok(decoded);
+    }
+    decode_payload_reference(json)
+}
+
+/// Step 5 through serde alone: the reference the generated decoder is tested against, and
+/// what decides every payload the generated decoder is unsure of.
+///
+/// The decode checks every byte it reads strictly. When a custom claim's type may have
+/// skipped bytes (a struct, a map, `serde_json::Value`), the whole payload is walked strictly
+/// once more: a fault there is refused even when the decode succeeded, and reported rather
+/// than the decode's own error unless that one is about a claim (a duplicate member is
+/// reported in any case, as the cause).
+pub(crate) fn decode_payload_reference<'b, C: DecodeClaims<'b>>(
+    json: &'b [u8],
+) -> Result<(C, DecodeState<'b>), Error> {
     let mut state = DecodeState::default();
-    let decoded = C::__decode_payload(json, &mut state);
+    let decoded = payload::decode_with_serde::<C>(json, &mut state);
     if !state.needs_strict_check() {
         return decoded.map(|claims| (claims, state));
     }

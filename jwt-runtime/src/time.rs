@@ -16,6 +16,11 @@ use serde::{Deserialize, Serialize, Serializer};
 /// so no input can make validation panic or wrap. It serializes as a JSON integer when the
 /// value is whole, and as a fraction otherwise.
 ///
+/// A time claim of a `#[derive(Claims)]` type is read exactly from the token's text (the
+/// nearest `f64`, whatever serde_json's features). Its `Deserialize` implementation, used
+/// outside the derive, and `f64` custom claims are read by serde_json, with the float parser
+/// the application chooses (its `float_roundtrip` feature reads exactly, a little slower).
+///
 /// # Examples
 ///
 /// ```
