@@ -351,7 +351,7 @@ impl<'b, C: DecodeClaims<'b>> PayloadStorage<C> for Borrowed<'b> {
 ///
 /// A one-use type always has a `jti` and a required `exp` field (the derive insists); should
 /// either be absent all the same, the token is refused rather than accepted unprotected.
-fn replay_request<'c, C: Claims, K: Clock>(
+pub(crate) fn replay_request<'c, C: Claims, K: Clock>(
     claims: &'c C,
     validation: &Validation<K>,
     checked_at: NumericDate,

@@ -597,7 +597,8 @@ impl ReplayCheck for OneUse {
                 check.await?;
             }
             let outcome = {
-                let (id, window) = replay_request(&claims, &verifier.validation, checked_at)?;
+                let (id, window) =
+                    pipeline::replay_request(&claims, &verifier.validation, checked_at)?;
                 verifier.store.insert_if_absent(id, window).await
             };
             match outcome? {
@@ -616,24 +617,6 @@ impl ReplayCheck for OneUse {
     {
         None
     }
-}
-
-/// The `jti` of verified one-use claims in the type's namespace, and the window the store
-/// keeps it for: what [`Validation::decode_once_async`] asks the store, so that a token
-/// consumed here and one consumed there share ids and windows.
-fn replay_request<'c, C: Claims>(
-    claims: &'c C,
-    validation: &Validation<SharedClock>,
-    checked_at: NumericDate,
-) -> Result<(ReplayId<'c>, ReplayWindow), Error> {
-    let registered = claims.__registered();
-    let jti = registered.jti.ok_or(Error::MissingClaim { claim: "jti" })?;
-    let exp = registered.exp.ok_or(Error::MissingClaim { claim: "exp" })?;
-    let leeway = validation.effective_leeway(&C::__SCHEMA);
-    Ok((
-        ReplayId::new(ReplayId::namespace_of::<C>(), jti),
-        ReplayWindow::new(checked_at.saturating_sub(leeway), exp),
-    ))
 }
 
 /// Why a request was refused; answers it as an HTTP response.
