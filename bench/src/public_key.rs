@@ -12,11 +12,11 @@ use std::hint::black_box;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ed25519_dalek::Signer as _;
 use jwt_runtime::{
     Claims, EcdsaPrivateKey, EcdsaPublicKey, Ed25519PrivateKey, Ed25519PublicKey, Es256,
     NumericDate, Rs256, RsaPrivateKey, RsaPublicKey, Validation, dangerous,
 };
-use ed25519_dalek::Signer as _;
 use ring::rand::SystemRandom;
 use ring::signature::{self as ring_sig, KeyPair};
 use serde::{Deserialize, Serialize};
