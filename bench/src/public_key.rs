@@ -1,6 +1,6 @@
 //! Public-key tokens (EdDSA, ES256, RS256): `jwt-runtime` against jsonwebtoken, jwt-simple
-//! and the bare primitive (*ring*, the runtime's backend, signing or verifying the same
-//! bytes: the floor).
+//! and the bare primitive (the runtime's backend: `ed25519-dalek` with `verify_strict` for
+//! EdDSA, *ring* for the others; signing or verifying the same bytes: the floor).
 //!
 //! Every verifier checks the same token bytes: signed once per process by `jwt-runtime`
 //! with the key pairs of `tests/data/keys` (an ECDSA signature is randomized, so all
@@ -12,6 +12,7 @@ use std::hint::black_box;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ed25519_dalek::Signer as _;
 use jwt_runtime::{
     Claims, EcdsaPrivateKey, EcdsaPublicKey, Ed25519PrivateKey, Ed25519PublicKey, Es256,
     NumericDate, Rs256, RsaPrivateKey, RsaPublicKey, Validation, dangerous,
@@ -263,10 +264,11 @@ impl PkContender for Ours {
     }
 }
 
-/// The bare primitive: *ring* signing the signing input, or verifying the decoded signature
-/// over it. Nothing else: no base64, no JSON, no claim checks.
+/// The bare primitive: the runtime's backend signing the signing input, or verifying the
+/// decoded signature over it (`ed25519-dalek`'s `verify_strict` for EdDSA, *ring* for the
+/// others). Nothing else: no base64, no JSON, no claim checks.
 pub struct Primitive {
-    ed: ring_sig::Ed25519KeyPair,
+    ed: ed25519_dalek::SigningKey,
     es: ring_sig::EcdsaKeyPair,
     rs: ring_sig::RsaKeyPair,
     rng: SystemRandom,
@@ -278,8 +280,10 @@ impl Primitive {
     pub fn new(fixtures: &PkFixtures) -> Self {
         let rng = SystemRandom::new();
         Primitive {
-            ed: ring_sig::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&pem_der(keys::ED25519_PKCS8))
-                .unwrap(),
+            // A PKCS#8 v1 Ed25519 key ends with its 32-byte seed.
+            ed: ed25519_dalek::SigningKey::from_bytes(
+                pem_der(keys::ED25519_PKCS8)[16..].try_into().unwrap(),
+            ),
             es: ring_sig::EcdsaKeyPair::from_pkcs8(
                 &ring_sig::ECDSA_P256_SHA256_FIXED_SIGNING,
                 &pem_der(keys::P256_PKCS8),
@@ -297,7 +301,7 @@ impl Primitive {
 
     fn public_key(&self, alg: Alg) -> (&'static dyn ring_sig::VerificationAlgorithm, &[u8]) {
         match alg {
-            Alg::EdDsa => (&ring_sig::ED25519, self.ed.public_key().as_ref()),
+            Alg::EdDsa => unreachable!("EdDSA verifies with ed25519-dalek"),
             Alg::Es256 => (
                 &ring_sig::ECDSA_P256_SHA256_FIXED,
                 self.es.public_key().as_ref(),
@@ -347,6 +351,15 @@ impl PkContender for Primitive {
     fn verifier<'a>(&'a self, alg: Alg, token: &'a str) -> Op<'a> {
         let (input, signature) = token.rsplit_once('.').unwrap();
         let signature = URL_SAFE_NO_PAD.decode(signature).unwrap_or_default();
+        if alg == Alg::EdDsa {
+            // The key decoded once, as the runtime's `Ed25519PublicKey` holds it.
+            let key = self.ed.verifying_key();
+            let signature = ed25519_dalek::Signature::from_slice(&signature).unwrap();
+            return Box::new(move || {
+                key.verify_strict(black_box(input.as_bytes()), black_box(&signature))
+                    .map_err(|_| String::from("bad signature"))
+            });
+        }
         let (algorithm, public) = self.public_key(alg);
         let key = ring_sig::UnparsedPublicKey::new(algorithm, public);
         Box::new(move || {

@@ -3,7 +3,7 @@
 use core::fmt;
 use std::sync::Arc;
 
-use ring::signature::{self as ring_sig, KeyPair as _};
+use ed25519_dalek::{Signature, Signer as _, SigningKey as DalekSigningKey, VerifyingKey};
 use zeroize::Zeroizing;
 
 use crate::alg::{Algorithm, SignatureVerifier, TokenSigner, sealed};
@@ -33,6 +33,11 @@ const PUBLIC_KEY_LEN: usize = 32;
 /// The DER of an Ed25519 SubjectPublicKeyInfo before the 32 key bytes (RFC 8410 §4).
 const SPKI_PREFIX: &[u8] = &[
     0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
+/// The DER of an Ed25519 PKCS#8 `OneAsymmetricKey` from the algorithm identifier to the 32
+/// seed bytes: `id-Ed25519`, then the `CurvePrivateKey` octet string (RFC 8410 §7).
+const PKCS8_SEED_PREFIX: &[u8] = &[
+    0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ];
 
 /// The encodings of the points of small order (1, 2, 4, 8), sign bit cleared, canonical and
@@ -74,11 +79,14 @@ fn is_small_order(point: &[u8; 32]) -> bool {
 
 /// An Ed25519 public key: verifies [`EdDsa`] tokens, holds no secret.
 ///
-/// Small-order points are refused at construction. Verification (by *ring*) refuses a
-/// signature whose `S` is not below the group order (RFC 8032 §5.1.7).
+/// Small-order points and non-canonical encodings are refused at construction. Verification
+/// is strict (`ed25519-dalek`'s `verify_strict`): a signature whose `S` is not below the group
+/// order (RFC 8032 §5.1.7), or whose `R` is of small order or not canonically encoded, is
+/// refused.
 #[derive(Clone)]
 pub struct Ed25519PublicKey {
-    bytes: [u8; PUBLIC_KEY_LEN],
+    /// Holds the decoded point too, so a verification does not decompress it again.
+    key: VerifyingKey,
     kid: Box<str>,
 }
 
@@ -87,8 +95,8 @@ impl Ed25519PublicKey {
     ///
     /// # Errors
     ///
-    /// [`KeyError::Format`] for a length other than 32, [`KeyError::Weak`] for a point of
-    /// small order.
+    /// [`KeyError::Format`] for a length other than 32 or bytes that are not the canonical
+    /// encoding of a curve point, [`KeyError::Weak`] for a point of small order.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         let bytes: [u8; PUBLIC_KEY_LEN] = bytes
             .try_into()
@@ -96,10 +104,18 @@ impl Ed25519PublicKey {
         if is_small_order(&bytes) {
             return Err(KeyError::Weak("Ed25519 public key of small order"));
         }
-        let thumbprint = thumbprint_of(&bytes);
+        let key = VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| KeyError::Format("not an Ed25519 curve point"))?;
+        // One point, one encoding: a key with y >= p would have a second thumbprint.
+        if key.to_edwards().compress().to_bytes() != bytes {
+            return Err(KeyError::Format("a non-canonical Ed25519 point encoding"));
+        }
+        if key.is_weak() {
+            return Err(KeyError::Weak("Ed25519 public key of small order"));
+        }
         Ok(Ed25519PublicKey {
-            bytes,
-            kid: check_kid(thumbprint)?,
+            key,
+            kid: check_kid(thumbprint_of(&bytes))?,
         })
     }
 
@@ -137,7 +153,7 @@ impl Ed25519PublicKey {
     /// The 32 bytes of the key.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.bytes
+        self.key.as_bytes()
     }
 }
 
@@ -153,7 +169,7 @@ impl fmt::Debug for Ed25519PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Ed25519PublicKey")
             .field("kid", &self.kid)
-            .field("x", &base64url::encode(&self.bytes))
+            .field("x", &base64url::encode(self.as_bytes()))
             .finish()
     }
 }
@@ -166,10 +182,11 @@ impl SignatureVerifier for Ed25519PublicKey {
     }
 
     fn verify_signature(&self, signing_input: &[u8], signature: &[u8]) -> bool {
-        signature.len() == SIGNATURE_LEN
-            && ring_sig::UnparsedPublicKey::new(&ring_sig::ED25519, &self.bytes)
-                .verify(signing_input, signature)
+        <&[u8; SIGNATURE_LEN]>::try_from(signature).is_ok_and(|signature| {
+            self.key
+                .verify_strict(signing_input, &Signature::from_bytes(signature))
                 .is_ok()
+        })
     }
 }
 
@@ -185,7 +202,7 @@ impl PublicKey for Ed25519PublicKey {
     }
 
     fn thumbprint(&self) -> String {
-        thumbprint_of(&self.bytes)
+        thumbprint_of(self.as_bytes())
     }
 
     fn to_jwk(&self) -> String {
@@ -193,7 +210,7 @@ impl PublicKey for Ed25519PublicKey {
             &[
                 ("crv", "Ed25519"),
                 ("kty", "OKP"),
-                ("x", &base64url::encode(&self.bytes)),
+                ("x", &base64url::encode(self.as_bytes())),
             ],
             &self.kid,
             EdDsa::NAME,
@@ -223,16 +240,27 @@ impl VerifyingKeys<EdDsa> for Ed25519PublicKey {
 ///
 /// Tokens carry its key id as `kid`: by default the RFC 7638 thumbprint of its public key,
 /// which is how a [`PublicKeySet`](crate::PublicKeySet) built from the published JWKS finds
-/// the key. `Debug` never shows the secret. Clones share one key pair.
+/// the key. `Debug` never shows the secret, and the secret is wiped when the last clone is
+/// dropped. Clones share one key pair.
 #[derive(Clone)]
 pub struct Ed25519PrivateKey {
-    pair: Arc<ring_sig::Ed25519KeyPair>,
+    pair: Arc<DalekSigningKey>,
     parts: SignerParts<Ed25519PublicKey>,
 }
 
 impl Ed25519PrivateKey {
-    fn from_pair(pair: ring_sig::Ed25519KeyPair) -> Result<Self, KeyError> {
-        let public = Ed25519PublicKey::from_bytes(pair.public_key().as_ref())?;
+    /// The key of a 32-byte seed (RFC 8032 §5.1.5); `expected_public`, when the key file
+    /// carries one, must be the seed's public key.
+    fn from_seed(
+        seed: &[u8; 32],
+        expected_public: Option<&[u8]>,
+        mismatch: &'static str,
+    ) -> Result<Self, KeyError> {
+        let pair = DalekSigningKey::from_bytes(seed);
+        if expected_public.is_some_and(|public| public != pair.verifying_key().as_bytes()) {
+            return Err(KeyError::Format(mismatch));
+        }
+        let public = Ed25519PublicKey::from_bytes(pair.verifying_key().as_bytes())?;
         Ok(Ed25519PrivateKey {
             pair: Arc::new(pair),
             parts: SignerParts::new(public),
@@ -245,10 +273,9 @@ impl Ed25519PrivateKey {
     ///
     /// [`KeyError::Rng`] if the RNG fails.
     pub fn generate() -> Result<Self, KeyError> {
-        let pkcs8 = ring_sig::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
-            .map_err(|_| KeyError::Rng)?;
-        let pkcs8 = Zeroizing::new(pkcs8.as_ref().to_vec());
-        Self::from_pkcs8_der(&pkcs8)
+        let mut seed = Zeroizing::new([0; 32]);
+        getrandom::fill(&mut seed[..]).map_err(|_| KeyError::Rng)?;
+        Self::from_seed(&seed, None, "")
     }
 
     /// Reads a `PRIVATE KEY` PEM block (PKCS#8, v1 or v2, RFC 8410), as written by
@@ -267,9 +294,13 @@ impl Ed25519PrivateKey {
     ///
     /// [`KeyError::Format`] for anything else.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
-        let pair = ring_sig::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
-            .map_err(|_| KeyError::Format("not a PKCS#8 Ed25519 private key"))?;
-        Self::from_pair(pair)
+        let (seed, public) =
+            read_pkcs8(der).ok_or(KeyError::Format("not a PKCS#8 Ed25519 private key"))?;
+        Self::from_seed(
+            seed,
+            public,
+            "the PKCS#8 public key is not the public key of the private key",
+        )
     }
 
     /// Reads a private JWK (`kty` `OKP`, `crv` `Ed25519`, `d` and `x`, RFC 8037 §2).
@@ -283,9 +314,10 @@ impl Ed25519PrivateKey {
         fields.check_fits("OKP", Some("Ed25519"), EdDsa::NAME, Side::Private)?;
         let d = JwkFields::private_member(fields.d.as_ref(), "the JWK has no `d`")?;
         let x = JwkFields::public_member(fields.x.as_ref(), "the JWK has no `x`")?;
-        let pair = ring_sig::Ed25519KeyPair::from_seed_and_public_key(&d, &x)
-            .map_err(|_| KeyError::Format("the JWK `x` is not the public key of `d`"))?;
-        let key = Self::from_pair(pair)?;
+        let seed: &[u8; 32] = d[..]
+            .try_into()
+            .map_err(|_| KeyError::Format("an Ed25519 `d` is 32 bytes"))?;
+        let key = Self::from_seed(seed, Some(&x), "the JWK `x` is not the public key of `d`")?;
         Ok(Ed25519PrivateKey {
             parts: key.parts.with_jwk_kid(&fields)?,
             ..key
@@ -360,14 +392,14 @@ impl TokenSigner for Ed25519PrivateKey {
     }
 
     fn sign_into(&self, signing_input: &[u8], signature: &mut [u8]) -> Result<(), Error> {
-        let made = self.pair.sign(signing_input);
-        if signature.len() != made.as_ref().len() {
+        let made = self.pair.sign(signing_input).to_bytes();
+        if signature.len() != made.len() {
             return Err(Error::Encode(format!(
                 "an EdDSA signature is {SIGNATURE_LEN} bytes, not {}",
                 signature.len()
             )));
         }
-        signature.copy_from_slice(made.as_ref());
+        signature.copy_from_slice(&made);
         Ok(())
     }
 }
@@ -376,6 +408,33 @@ impl SigningKey<EdDsa> for Ed25519PrivateKey {
     fn signing_key(&self) -> &Ed25519PrivateKey {
         self
     }
+}
+
+/// The seed of a DER PKCS#8 Ed25519 key and, in a v2 document, its public key (RFC 8410 §7,
+/// RFC 5958): version 0 with nothing after the seed, or version 1 with the public key in
+/// `[1]`, implicitly tagged as the RFC writes it or explicitly as *ring* did. Attributes are
+/// refused.
+fn read_pkcs8(der: &[u8]) -> Option<(&[u8; 32], Option<&[u8]>)> {
+    let ([0x30, len], body) = der.split_first_chunk::<2>()? else {
+        return None;
+    };
+    if usize::from(*len) != body.len() || *len >= 0x80 {
+        return None;
+    }
+    let (version, body) = body.split_first_chunk::<3>()?;
+    let body = body.strip_prefix(PKCS8_SEED_PREFIX)?;
+    let (seed, rest) = body.split_first_chunk::<32>()?;
+    let public = match (version, rest) {
+        ([0x02, 0x01, 0x00], []) => None,
+        ([0x02, 0x01, 0x01], [0x81, 0x21, 0x00, public @ ..])
+        | ([0x02, 0x01, 0x01], [0xa1, 0x23, 0x03, 0x21, 0x00, public @ ..])
+            if public.len() == PUBLIC_KEY_LEN =>
+        {
+            Some(public)
+        }
+        _ => return None,
+    };
+    Some((seed, public))
 }
 
 #[cfg(test)]
@@ -395,6 +454,50 @@ mod tests {
         }
         let key = Ed25519PrivateKey::generate().unwrap();
         assert!(Ed25519PublicKey::from_bytes(key.public_key().as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn pkcs8_v2_needs_the_seeds_own_public_key() {
+        let key = Ed25519PrivateKey::generate().unwrap();
+        let seed = key.pair.to_bytes();
+        let public = *key.public_key().as_bytes();
+        let v2 = |version: u8, public: &[u8; 32], explicit: bool| {
+            let mut der = vec![0x30, 0, 0x02, 0x01, version];
+            der.extend_from_slice(PKCS8_SEED_PREFIX);
+            der.extend_from_slice(&seed);
+            der.extend_from_slice(if explicit {
+                &[0xa1, 0x23, 0x03, 0x21, 0x00][..]
+            } else {
+                &[0x81, 0x21, 0x00][..]
+            });
+            der.extend_from_slice(public);
+            der[1] = u8::try_from(der.len() - 2).unwrap();
+            der
+        };
+        for explicit in [false, true] {
+            let read = Ed25519PrivateKey::from_pkcs8_der(&v2(1, &public, explicit)).unwrap();
+            assert_eq!(read.public_key().as_bytes(), &public);
+            let mut other = public;
+            other[0] ^= 1;
+            assert!(Ed25519PrivateKey::from_pkcs8_der(&v2(1, &other, explicit)).is_err());
+            assert!(Ed25519PrivateKey::from_pkcs8_der(&v2(0, &public, explicit)).is_err());
+        }
+    }
+
+    #[test]
+    fn non_canonical_point_encodings_are_refused() {
+        // y = p + 3 and y = p + 4 (little-endian): both decode to curve points (y = 3, 4),
+        // which have canonical encodings of their own.
+        for low in [0xf0_u8, 0xf1] {
+            let mut bytes = [0xff; 32];
+            bytes[0] = low;
+            bytes[31] = 0x7f;
+            assert!(VerifyingKey::from_bytes(&bytes).is_ok());
+            assert!(matches!(
+                Ed25519PublicKey::from_bytes(&bytes),
+                Err(KeyError::Format(message)) if message.contains("non-canonical")
+            ));
+        }
     }
 
     #[test]
