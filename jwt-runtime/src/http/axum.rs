@@ -187,12 +187,20 @@ where
     }
 }
 
-/// The claims the tower layer verified, taken over (once: a second `Bearer<C>` in the same
-/// handler verifies by itself).
+/// The claims the tower layer verified, taken over when nothing else holds them. When
+/// something does (an `Extension<Verified<C>>` taken first, a second `Bearer<C>`), they stay
+/// in the extensions for it and this extractor verifies the token by itself: a one-use token
+/// is then refused as replayed, so a handler takes one-use claims once.
 #[cfg(feature = "tower")]
 fn verified_by_layer<C: Send + Sync + 'static>(parts: &mut Parts) -> Option<C> {
     let verified = parts.extensions.remove::<Verified<C>>()?;
-    verified.try_into_inner().ok()
+    match verified.try_into_inner() {
+        Ok(claims) => Some(claims),
+        Err(shared) => {
+            parts.extensions.insert(shared);
+            None
+        }
+    }
 }
 
 #[cfg(not(feature = "tower"))]

@@ -51,6 +51,11 @@ impl SameSite {
 /// anti-CSRF token, or checking `Origin`); [`SameSite::Strict`] is the safe choice when the
 /// application is a single site.
 ///
+/// Name the cookie with the `__Host-` prefix (e.g. `__Host-session`) where the browser
+/// supports it: such a cookie cannot be set by a sibling subdomain, which could otherwise
+/// plant a second cookie of the same name and have the victim's requests refused as
+/// ambiguous.
+///
 /// # Examples
 ///
 /// ```

@@ -79,6 +79,11 @@ use crate::http::verifier::{BearerRejection, ReplayCheck, Role, Verifier};
 /// Only the layer builds one, so a handler that finds it knows the layer verified the token;
 /// read it with `request.extensions().get::<Verified<C>>()` (or axum's `Extension`, or
 /// `Bearer<C>`, which takes it over). Cheap to clone: the claims are shared.
+///
+/// `Bearer<C>` trusts it whichever verifier the layer was built from: give the layer the
+/// verifier (audience, revocation, replay store) the handlers would use. Take the claims
+/// once per handler, as `Bearer<C>` or as `Extension<Verified<C>>`: when both are taken,
+/// `Bearer<C>` verifies the token again, which refuses a one-use token as replayed.
 pub struct Verified<C>(Arc<C>);
 
 impl<C> Verified<C> {
