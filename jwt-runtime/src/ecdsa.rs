@@ -16,7 +16,8 @@ use crate::jwk::{self, JwkFields, Side};
 use crate::key::{SigningKey, VerifyingKeys};
 use crate::keyfile;
 use crate::public_key::{
-    PrivateKey, PublicKey, SignerParts, check_kid, kid_or_thumbprint, pkcs8_pem,
+    PublicKey, SignerParts, check_kid, kid_or_thumbprint, pkcs8_pem,
+    private_key_from_inherent_methods,
 };
 
 /// The curves, by name; not part of the API.
@@ -413,25 +414,7 @@ impl<A: EcdsaAlgorithm> EcdsaPrivateKey<A> {
     }
 }
 
-impl<A: EcdsaAlgorithm> PrivateKey for EcdsaPrivateKey<A> {
-    type Public = EcdsaPublicKey<A>;
-
-    fn public_key(&self) -> EcdsaPublicKey<A> {
-        self.public_key()
-    }
-
-    fn with_kid(self, kid: impl Into<String>) -> Result<Self, KeyError> {
-        self.with_kid(kid)
-    }
-
-    fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        Self::from_pem(pem)
-    }
-
-    fn from_jwk(json: &str) -> Result<Self, KeyError> {
-        Self::from_jwk(json)
-    }
-}
+private_key_from_inherent_methods!([A: EcdsaAlgorithm] EcdsaPrivateKey<A> => EcdsaPublicKey<A>);
 
 impl<A: EcdsaAlgorithm> Clone for EcdsaPrivateKey<A> {
     fn clone(&self) -> Self {

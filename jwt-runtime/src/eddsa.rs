@@ -13,7 +13,8 @@ use crate::jwk::{self, JwkFields, Side};
 use crate::key::{SigningKey, VerifyingKeys};
 use crate::keyfile;
 use crate::public_key::{
-    PrivateKey, PublicKey, SignerParts, check_kid, kid_or_thumbprint, pkcs8_pem,
+    PublicKey, SignerParts, check_kid, kid_or_thumbprint, pkcs8_pem,
+    private_key_from_inherent_methods,
 };
 
 /// EdDSA over Ed25519 (`"EdDSA"`, RFC 8037): 64-byte signatures, 32-byte public keys.
@@ -350,25 +351,7 @@ impl Ed25519PrivateKey {
     }
 }
 
-impl PrivateKey for Ed25519PrivateKey {
-    type Public = Ed25519PublicKey;
-
-    fn public_key(&self) -> Ed25519PublicKey {
-        self.public_key()
-    }
-
-    fn with_kid(self, kid: impl Into<String>) -> Result<Self, KeyError> {
-        self.with_kid(kid)
-    }
-
-    fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        Self::from_pem(pem)
-    }
-
-    fn from_jwk(json: &str) -> Result<Self, KeyError> {
-        Self::from_jwk(json)
-    }
-}
+private_key_from_inherent_methods!(Ed25519PrivateKey => Ed25519PublicKey);
 
 impl fmt::Debug for Ed25519PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

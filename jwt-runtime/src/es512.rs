@@ -17,7 +17,8 @@ use crate::jwk::{self, JwkFields, Side};
 use crate::key::{SigningKey, VerifyingKeys};
 use crate::keyfile::{self, Der, tag};
 use crate::public_key::{
-    PrivateKey, PublicKey, SignerParts, check_kid, kid_or_thumbprint, pkcs8_pem,
+    PublicKey, SignerParts, check_kid, kid_or_thumbprint, pkcs8_pem,
+    private_key_from_inherent_methods,
 };
 
 /// ECDSA on P-521 with SHA-512 (`"ES512"`): 132-byte `R || S` signatures (RFC 7518 §3.4:
@@ -372,25 +373,7 @@ fn read_pkcs8(der: &[u8]) -> Option<(&[u8], &[u8])> {
     (public.is_empty() && ec_private_key.is_empty()).then_some((d, point))
 }
 
-impl PrivateKey for Es512PrivateKey {
-    type Public = Es512PublicKey;
-
-    fn public_key(&self) -> Es512PublicKey {
-        self.public_key()
-    }
-
-    fn with_kid(self, kid: impl Into<String>) -> Result<Self, KeyError> {
-        self.with_kid(kid)
-    }
-
-    fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        Self::from_pem(pem)
-    }
-
-    fn from_jwk(json: &str) -> Result<Self, KeyError> {
-        Self::from_jwk(json)
-    }
-}
+private_key_from_inherent_methods!(Es512PrivateKey => Es512PublicKey);
 
 impl fmt::Debug for Es512PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

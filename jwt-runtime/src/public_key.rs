@@ -105,7 +105,43 @@ pub trait PrivateKey: TokenSigner + Clone + fmt::Debug + Send + Sync + Sized + '
     fn from_jwk(json: &str) -> Result<Self, KeyError>;
 }
 
-/// The DER of a `PRIVATE KEY` (PKCS#8) PEM block, wiped on drop.
+/// `impl PrivateKey` for a key type whose own methods of the same names do the work.
+macro_rules! private_key_from_inherent_methods {
+    ([$($generics:tt)*] $key:ty => $public:ty) => {
+        impl<$($generics)*> $crate::public_key::PrivateKey for $key {
+            type Public = $public;
+
+            fn public_key(&self) -> $public {
+                self.public_key()
+            }
+
+            fn with_kid(
+                self,
+                kid: impl Into<String>,
+            ) -> Result<Self, $crate::error::KeyError> {
+                self.with_kid(kid)
+            }
+
+            fn from_pem(pem: &str) -> Result<Self, $crate::error::KeyError> {
+                Self::from_pem(pem)
+            }
+
+            fn from_jwk(json: &str) -> Result<Self, $crate::error::KeyError> {
+                Self::from_jwk(json)
+            }
+        }
+    };
+    ($key:ty => $public:ty) => {
+        $crate::public_key::private_key_from_inherent_methods!([] $key => $public);
+    };
+}
+pub(crate) use private_key_from_inherent_methods;
+
+/// The DER of a `PRIVATE KEY` (PKCS#8) PEM block, wiped on drop. (RSA reads PKCS#1 too.)
+#[cfg_attr(
+    not(any(feature = "eddsa", feature = "ecdsa", feature = "es512")),
+    allow(dead_code)
+)]
 pub(crate) fn pkcs8_pem(pem: &str) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     keyfile::pem_with_label(pem, &["PRIVATE KEY"]).map(|(_, der)| der)
 }

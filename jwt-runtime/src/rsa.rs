@@ -14,7 +14,9 @@ use crate::error::{Error, KeyError};
 use crate::jwk::{self, JwkFields, Side};
 use crate::key::{SigningKey, VerifyingKeys};
 use crate::keyfile;
-use crate::public_key::{PrivateKey, PublicKey, SignerParts, check_kid, kid_or_thumbprint};
+use crate::public_key::{
+    PublicKey, SignerParts, check_kid, kid_or_thumbprint, private_key_from_inherent_methods,
+};
 
 /// The smallest modulus accepted, in bits (RFC 7518 §3.3).
 const MIN_MODULUS_BITS: usize = 2048;
@@ -426,25 +428,7 @@ impl<A: RsaAlgorithm> RsaPrivateKey<A> {
     }
 }
 
-impl<A: RsaAlgorithm> PrivateKey for RsaPrivateKey<A> {
-    type Public = RsaPublicKey<A>;
-
-    fn public_key(&self) -> RsaPublicKey<A> {
-        self.public_key()
-    }
-
-    fn with_kid(self, kid: impl Into<String>) -> Result<Self, KeyError> {
-        self.with_kid(kid)
-    }
-
-    fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        Self::from_pem(pem)
-    }
-
-    fn from_jwk(json: &str) -> Result<Self, KeyError> {
-        Self::from_jwk(json)
-    }
-}
+private_key_from_inherent_methods!([A: RsaAlgorithm] RsaPrivateKey<A> => RsaPublicKey<A>);
 
 impl<A: RsaAlgorithm> Clone for RsaPrivateKey<A> {
     fn clone(&self) -> Self {
