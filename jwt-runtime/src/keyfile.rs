@@ -1,7 +1,6 @@
 //! Key files: PEM armor (RFC 7468) and the few DER shapes the public-key families read.
 //! Only what the keys need; everything else is refused rather than guessed at.
 
-use base64::Engine as _;
 use zeroize::Zeroizing;
 
 use crate::error::KeyError;
@@ -34,8 +33,8 @@ pub(crate) fn pem_decode(text: &str) -> Result<(String, Zeroizing<Vec<u8>>), Key
             .filter(|c| !c.is_ascii_whitespace())
             .collect(),
     );
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body.as_bytes())
+    let der = base64_simd::STANDARD
+        .decode_to_vec(body.as_bytes())
         .map_err(|_| KeyError::Format("PEM body is not base64"))?;
     Ok((label.to_owned(), Zeroizing::new(der)))
 }

@@ -5,6 +5,7 @@
 //! [`dangerous`](crate::dangerous)) is a few lines on top of these steps.
 
 use core::marker::PhantomData;
+use core::mem::MaybeUninit;
 
 use crate::alg::{Algorithm, SignatureVerifier};
 use crate::base64url;
@@ -164,11 +165,11 @@ pub(crate) fn verify_signature<V: SignatureVerifier + ?Sized>(
             malformed(Segment::Signature)
         });
     }
-    let mut stack = [0_u8; STACK_SIGNATURE_LEN];
+    let mut stack = [MaybeUninit::<u8>::uninit(); STACK_SIGNATURE_LEN];
     let verified = if signature_len <= STACK_SIGNATURE_LEN {
-        let len = base64url::decode_to_slice(parts.signature.as_bytes(), &mut stack)
+        let signature = base64url::decode_to_uninit(parts.signature.as_bytes(), &mut stack)
             .map_err(|_| malformed(Segment::Signature))?;
-        key.verify_signature(parts.signed.as_bytes(), &stack[..len])
+        key.verify_signature(parts.signed.as_bytes(), signature)
     } else {
         let signature = base64url::decode(parts.signature.as_bytes())
             .map_err(|_| malformed(Segment::Signature))?;
@@ -204,13 +205,9 @@ fn is_base64url_byte(byte: u8) -> bool {
     letter | digit | (byte == b'-') | (byte == b'_')
 }
 
-/// Headers and payloads up to this many decoded bytes are decoded on the stack.
+/// Headers and payloads up to this many decoded bytes are decoded on the stack (a buffer
+/// that is never zeroed, so its size costs nothing).
 const STACK_BUFFER_LEN: usize = 1024;
-/// ... into a smaller buffer up to this many (headers, typically).
-const SMALL_STACK_BUFFER_LEN: usize = 128;
-/// ... and a middle one up to this many (typical payloads): every buffer is zeroed first, so
-/// its size is paid on every token.
-const MEDIUM_STACK_BUFFER_LEN: usize = 256;
 
 /// Decodes a base64url segment, on the stack when it is small, and hands the bytes to `use_bytes`.
 pub(crate) fn decode_segment<R>(
@@ -223,22 +220,11 @@ pub(crate) fn decode_segment<R>(
         reason: Malformed::Base64,
     };
     let decoded_len = base64url::decoded_len(text.len()).ok_or_else(malformed)?;
-    // A header fits the small buffer: no need to zero a whole kilobyte for it.
-    if decoded_len <= SMALL_STACK_BUFFER_LEN {
-        let mut buffer = [0_u8; SMALL_STACK_BUFFER_LEN];
-        let len =
-            base64url::decode_to_slice(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
-        use_bytes(&buffer[..len])
-    } else if decoded_len <= MEDIUM_STACK_BUFFER_LEN {
-        let mut buffer = [0_u8; MEDIUM_STACK_BUFFER_LEN];
-        let len =
-            base64url::decode_to_slice(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
-        use_bytes(&buffer[..len])
-    } else if decoded_len <= STACK_BUFFER_LEN {
-        let mut buffer = [0_u8; STACK_BUFFER_LEN];
-        let len =
-            base64url::decode_to_slice(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
-        use_bytes(&buffer[..len])
+    if decoded_len <= STACK_BUFFER_LEN {
+        let mut buffer = [MaybeUninit::<u8>::uninit(); STACK_BUFFER_LEN];
+        let bytes =
+            base64url::decode_to_uninit(text.as_bytes(), &mut buffer).map_err(|_| malformed())?;
+        use_bytes(bytes)
     } else {
         let bytes = base64url::decode(text.as_bytes()).map_err(|_| malformed())?;
         use_bytes(&bytes)

@@ -165,18 +165,20 @@ impl<'de> Scanner<'de> {
         let start = self.pos + 1;
         let json: &'de [u8] = self.json;
         let rest = &json[start..];
-        let at = memchr::memchr2(b'"', b'\\', rest).ok_or(Bail)?;
+        let at = plain_len(rest);
         let plain = &rest[..at];
-        if plain.iter().fold(false, |any, &byte| any | (byte < 0x20)) {
-            return Err(Bail);
-        }
         self.pos = start + at;
-        if json[self.pos] == b'"' {
+        let stop = json.get(self.pos).copied().ok_or(Bail)?;
+        if stop == b'"' {
             // Between two ASCII quotes of UTF-8 text: always char boundaries.
             let text: &'de str = self.text;
             let text = text.get(start..self.pos).ok_or(Bail)?;
             self.pos += 1;
             return Ok(Cow::Borrowed(text));
+        }
+        if stop != b'\\' {
+            // A raw control character.
+            return Err(Bail);
         }
         self.escaped_string(plain).map(Cow::Owned)
     }
@@ -382,6 +384,36 @@ impl<'de> Scanner<'de> {
             _ => Err(Bail),
         }
     }
+}
+
+/// The length of the run of `bytes` a string reads as it is: up to the first `"`, `\\` or
+/// raw control character, or the end.
+///
+/// Eight bytes per step in one pass (strings in claims are short, which a SIMD search
+/// only pays off on). Each test sets the top bit of a byte that is `"`, `\\` or below
+/// 0x20; a flag may be wrong only above a byte rightly flagged, so the lowest one is exact.
+#[inline]
+fn plain_len(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const TOPS: u64 = ONES * 0x80;
+    let (words, tail) = bytes.as_chunks::<8>();
+    for (index, word) in words.iter().enumerate() {
+        let word = u64::from_le_bytes(*word);
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        let stops = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (word.wrapping_sub(ONES * 0x20) & !word);
+        let stops = stops & TOPS;
+        if stops != 0 {
+            return index * 8 + (stops.trailing_zeros() / 8) as usize;
+        }
+    }
+    let done = words.len() * 8;
+    done + tail
+        .iter()
+        .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+        .unwrap_or(tail.len())
 }
 
 /// A value read by a claim's `Deserialize` implementation: strings, booleans, integers,
@@ -639,6 +671,33 @@ mod tests {
             "01", "-", "1.", ".5", "1e", "+1", "1e400", "1e309", "1.8e308",
         ] {
             assert!(number(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn plain_len_stops_where_a_byte_by_byte_search_stops() {
+        let naive = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+                .unwrap_or(bytes.len())
+        };
+        // Every stop byte and its neighbours, at every offset of runs up to three words,
+        // behind plain ASCII and behind bytes whose subtraction borrows (0x00, 0x80, 0xff).
+        for filler in [b'a', 0x7f, 0x80, 0xc3, 0xff] {
+            for len in 0..=24 {
+                for at in 0..len {
+                    for byte in 0..=255_u8 {
+                        let mut bytes = vec![filler; len];
+                        bytes[at] = byte;
+                        assert_eq!(plain_len(&bytes), naive(&bytes), "{bytes:?}");
+                        if at + 1 < len {
+                            bytes[at + 1] = b'"';
+                            assert_eq!(plain_len(&bytes), naive(&bytes), "{bytes:?}");
+                        }
+                    }
+                }
+            }
         }
     }
 }
