@@ -759,15 +759,24 @@ pub(crate) fn decode_scanned<'de, C: DecodeClaims<'de>>(
     json: &'de [u8],
 ) -> Option<(C, DecodeState<'de>)> {
     let mut state = DecodeState::default();
+    decode_scanned_into(json, &mut state).map(|claims| (claims, state))
+}
+
+/// [`decode_scanned`] into a caller's decode state (not moved around with the claims); on
+/// `None` the state holds whatever was read before the scanner gave up.
+pub(crate) fn decode_scanned_into<'de, C: DecodeClaims<'de>>(
+    json: &'de [u8],
+    state: &mut DecodeState<'de>,
+) -> Option<C> {
     let mut scanner = Scanner::new(json).ok()?;
     scanner.begin_object().ok()?;
     let mut members = ScannedMembers {
         scanner: &mut scanner,
         first: true,
     };
-    let claims = C::__read_members(&mut members, &mut state).ok()?;
+    let claims = C::__read_members(&mut members, state).ok()?;
     scanner.end().ok()?;
-    Some((claims, state))
+    Some(claims)
 }
 
 /// Reads the claims object through serde_json, with typed errors: the reference.

@@ -243,10 +243,23 @@ pub(crate) fn decode_payload<'b, C: DecodeClaims<'b>>(
 ) -> Result<(C, DecodeState<'b>), Error> {
     // The generated decoder reads the bytes directly; whatever it is unsure of (every fault
     // included) is decided by the serde path, so errors are the reference's by construction.
-    if let Some(decoded) = payload::decode_scanned::<C>(json) {
-        return Ok(decoded);
+    let mut state = DecodeState::default();
+    decode_payload_into(json, &mut state).map(|claims| (claims, state))
+}
+
+/// [`decode_payload`] into a caller's decode state, which stays in place while the claims
+/// are returned (the state is a few hundred bytes: moving it costs more than the JSON's
+/// numbers take to read).
+fn decode_payload_into<'b, C: DecodeClaims<'b>>(
+    json: &'b [u8],
+    state: &mut DecodeState<'b>,
+) -> Result<C, Error> {
+    if let Some(claims) = payload::decode_scanned_into::<C>(json, state) {
+        return Ok(claims);
     }
-    decode_payload_reference(json)
+    let (claims, reference_state) = decode_payload_reference(json)?;
+    *state = reference_state;
+    Ok(claims)
 }
 
 /// Step 5 through serde alone: the reference the generated decoder is tested against, and
@@ -302,7 +315,8 @@ impl<C: for<'de> DecodeClaims<'de>> PayloadStorage<C> for Transient {
         check: impl FnOnce(Registered<'_>) -> Result<(), Error>,
     ) -> Result<C, Error> {
         decode_segment(Segment::Payload, segment, |json| {
-            let (claims, state) = decode_payload::<C>(json)?;
+            let mut state = DecodeState::default();
+            let claims = decode_payload_into::<C>(json, &mut state)?;
             check(registered(&claims, &state))?;
             Ok(claims)
         })
@@ -325,7 +339,8 @@ impl<'b, C: DecodeClaims<'b>> PayloadStorage<C> for Borrowed<'b> {
             reason: Malformed::Base64,
         })?;
         let buffer: &'b Vec<u8> = buffer;
-        let (claims, state) = decode_payload::<C>(buffer)?;
+        let mut state = DecodeState::default();
+        let claims = decode_payload_into::<C>(buffer, &mut state)?;
         check(registered(&claims, &state))?;
         Ok(claims)
     }

@@ -279,10 +279,18 @@ impl<'de> Scanner<'de> {
             self.pos += 1;
         }
         let int_start = self.pos;
+        // The integer part's value, read with its digits (wrapping: past 19 digits it is
+        // recomputed with overflow checks below).
+        let mut magnitude = 0_u64;
         match self.peek() {
             Some(b'0') => self.pos += 1,
             Some(b'1'..=b'9') => {
-                self.digits();
+                while let Some(&digit @ b'0'..=b'9') = self.json.get(self.pos) {
+                    magnitude = magnitude
+                        .wrapping_mul(10)
+                        .wrapping_add(u64::from(digit - b'0'));
+                    self.pos += 1;
+                }
             }
             _ => return Err(Bail),
         }
@@ -306,11 +314,16 @@ impl<'de> Scanner<'de> {
             }
         }
         if integer {
-            let magnitude = self.json[int_start..int_end]
-                .iter()
-                .try_fold(0_u64, |value, &digit| {
-                    value.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
-                });
+            // Nineteen digits never exceed `u64::MAX`.
+            let magnitude = if int_end - int_start <= 19 {
+                Some(magnitude)
+            } else {
+                self.json[int_start..int_end]
+                    .iter()
+                    .try_fold(0_u64, |value, &digit| {
+                        value.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+                    })
+            };
             match (negative, magnitude) {
                 (false, Some(value)) => return Ok(Number::U64(value)),
                 (true, Some(magnitude)) => {
@@ -667,6 +680,27 @@ mod tests {
         assert!(
             matches!(number("18446744073709551616"), Ok(Number::F64(v)) if v == 18_446_744_073_709_551_616.0)
         );
+        // Around the nineteen digits that always fit, and the twenty that may not.
+        for text in [
+            "9999999999999999999",
+            "1000000000000000000",
+            "10000000000000000000",
+            "18446744073709551614",
+            "18446744073709551617",
+            "99999999999999999999",
+            "100000000000000000000",
+            "-9223372036854775807",
+            "-9223372036854775809",
+            "-10000000000000000000",
+        ] {
+            let expected = match (text.parse::<u64>(), text.parse::<i64>()) {
+                (Ok(value), _) => Number::U64(value),
+                (_, Ok(value)) => Number::I64(value),
+                _ => Number::F64(text.parse().unwrap()),
+            };
+            let read = number(text).unwrap();
+            assert_eq!(read.into_json(), expected.into_json(), "{text}");
+        }
         for bad in [
             "01", "-", "1.", ".5", "1e", "+1", "1e400", "1e309", "1.8e308",
         ] {
