@@ -361,7 +361,8 @@ impl<A: Algorithm, R: Role> Verifier<A, R> {
     /// Also reads the token from a query parameter (`Authorization` stays read), e.g.
     /// [`QuerySource::ACCESS_TOKEN`]. Defaults to none.
     ///
-    /// A token in two places is refused as ambiguous, as with [`Verifier::cookie`]. Read
+    /// A token in two places is refused as ambiguous, as with [`Verifier::cookie`], and so is
+    /// the parameter given twice or under an encoded name (`%61ccess_token`). Read
     /// [`QuerySource`] on how tokens in URLs leak.
     #[must_use]
     pub fn query(self, source: QuerySource) -> Self {
