@@ -57,6 +57,16 @@ impl SameSite {
 /// plant a second cookie of the same name and have the victim's requests refused as
 /// ambiguous.
 ///
+/// # Reading
+///
+/// The cookie is found by its name as written (cookie names are case-sensitive) and its
+/// value read as it is, without its double quotes if it has them, never percent-decoded (a
+/// `%` is malformed); an empty value is no token, so that a cleared cookie means signed out.
+/// Refused with 400 `invalid_request`, as another component of the deployment could read a
+/// token there that this source would not: the cookie twice with a token, and a cookie
+/// whose name reads as the token cookie's once percent-decoded or trimmed (`%73ession=…`,
+/// `session =…`) or that follows a `,`, where old servers split cookies.
+///
 /// # Examples
 ///
 /// ```
