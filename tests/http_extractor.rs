@@ -679,3 +679,66 @@ fn a_public_key_verifier_signs_with_its_private_half() {
         Err(Error::Signature)
     ));
 }
+
+/// A private key that tells, through its witness's count, whether anything still holds it.
+struct WitnessedKey {
+    key: jwt_runtime::Ed25519PrivateKey,
+    _witness: Arc<()>,
+}
+
+impl jwt_runtime::SigningKey<jwt_runtime::EdDsa> for WitnessedKey {
+    fn signing_key(&self) -> &jwt_runtime::Ed25519PrivateKey {
+        &self.key
+    }
+}
+
+#[test]
+fn a_verify_only_handle_does_not_keep_the_private_key() {
+    let witness = Arc::new(());
+    let key = jwt_runtime::Ed25519PrivateKey::generate().unwrap();
+    let public = key.public_key();
+    let signing = Verifier::signing_with(
+        WitnessedKey {
+            key,
+            _witness: Arc::clone(&witness),
+        },
+        public,
+    )
+    .clock(FixedClock(at(NOW)));
+    let token = signing
+        .encode(&Signed {
+            sub: "ada".into(),
+            exp: at(NOW + 60),
+        })
+        .unwrap();
+    let verify_only = signing.verify_only();
+    let layer = jwt_runtime::http::tower::BearerLayer::<Signed>::new(&signing);
+    assert!(format!("{verify_only:?}").contains("signs: false"));
+    assert!(format!("{signing:?}").contains("signs: true"));
+    drop(signing);
+    // The signing verifier is gone, and the private key with it: the verify-only handles
+    // kept the public key alone.
+    assert_eq!(Arc::strong_count(&witness), 1);
+    let Signed { sub, .. } = block_on(verify_only.verify::<Signed>(&token)).unwrap();
+    assert_eq!(sub, "ada");
+    drop(layer);
+}
+
+#[test]
+fn a_verify_only_handle_shares_the_signing_verifiers_state() {
+    // The one-use ids it consumes are the signing verifier's: one store, not a copy.
+    let signing = Verifier::signing(key()).clock(FixedClock(at(NOW)));
+    let token = signing
+        .encode(&OneTime {
+            sub: "ada".into(),
+            exp: at(NOW + 60),
+            jti: "shared".into(),
+        })
+        .unwrap();
+    let verify_only = signing.verify_only();
+    assert!(block_on(verify_only.verify::<OneTime>(&token)).is_ok());
+    assert!(matches!(
+        block_on(signing.verify::<OneTime>(&token)),
+        Err(Error::Replayed)
+    ));
+}

@@ -58,7 +58,9 @@ async fn me(Bearer(session): Bearer<Session>) -> String {
 }
 
 async fn login() -> impl IntoResponse {
-    let cookie = SESSION_COOKIE.set_cookie(&token("cookie-user"), Duration::from_secs(600));
+    let cookie = SESSION_COOKIE
+        .set_cookie(&token("cookie-user"), Duration::from_secs(600))
+        .unwrap();
     ([(SET_COOKIE, cookie)], "signed in")
 }
 
@@ -179,6 +181,56 @@ fn check_sources(me: &str) {
     let reply = get_with(me, &[("cookie", format!("session={forged}"))]);
     assert_eq!(reply.status, 401);
     assert!(reply.body.contains("signature"));
+
+    check_spellings(me);
+}
+
+/// A token under a name another parser would decode to the token's name is refused, alone
+/// or beside the literal one, never ignored; an encoded token value is refused, not decoded.
+fn check_spellings(me: &str) {
+    let token = token("spelled");
+    let header = ("authorization", format!("Bearer {token}"));
+    let disguised = r#"{"error":"invalid_request","error_description":"the token cookie or parameter name is encoded or padded"}"#;
+    for query in [
+        format!("%61ccess_token={token}"),
+        format!("access%5Ftoken={token}"),
+        format!("%2561ccess_token={token}"),
+        format!("access_token={token}&%61ccess_token={token}"),
+        format!("x=1;access_token={token}"),
+    ] {
+        for headers in [vec![], vec![header.clone()]] {
+            let reply = get_with(&format!("{me}?{query}"), &headers);
+            assert_eq!(
+                (reply.status, reply.body.as_str()),
+                (400, disguised),
+                "{query}"
+            );
+        }
+    }
+    for cookie in [
+        format!("%73ession={token}"),
+        format!("session ={token}"),
+        format!("theme=dark, session={token}"),
+    ] {
+        let reply = get_with(me, &[("cookie", cookie.clone()), header.clone()]);
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (400, disguised),
+            "{cookie}"
+        );
+    }
+    // The parameter twice, even once empty, is two tokens.
+    let reply = get_with(&format!("{me}?access_token=&access_token={token}"), &[]);
+    assert_eq!(reply.status, 400);
+    assert!(reply.body.contains("more than one token"), "{}", reply.body);
+    // A percent-encoded value is malformed, not decoded.
+    let encoded = token.replace('.', "%2E");
+    let reply = get_with(&format!("{me}?access_token={encoded}"), &[]);
+    assert_eq!(reply.status, 400);
+    assert!(reply.body.contains("invalid characters"), "{}", reply.body);
+    // The literal spelling next to unrelated encoded parameters is read.
+    let reply = get_with(&format!("{me}?q=%61%62&access_token={token}"), &[]);
+    assert_eq!((reply.status, reply.body.as_str()), (200, "spelled"));
 }
 
 #[test]

@@ -48,7 +48,7 @@
 //! | a well-formed header of another scheme (`Basic …`) | 401 | none | `Bearer realm="…"` only (RFC 6750 §3.1: an unsupported method is "no authentication information") |
 //! | a malformed header: not `Bearer` + exactly one space + a b64token, a bare `Bearer`, whitespace around or inside, bytes outside the syntax | 400 | `invalid_request` | with `error_description` |
 //! | several `Authorization` headers | 400 | `invalid_request` | with `error_description` |
-//! | a token in more than one place the verifier reads (header, cookie, query parameter), or a cookie or query token that is not b64token syntax | 400 | `invalid_request` | with `error_description` |
+//! | a token in more than one place the verifier reads (header, cookie, query parameter, the query parameter twice), a cookie or query token that is not b64token syntax (a query token is not percent-decoded), or a cookie or query parameter that spells the token's name encoded or padded (`%61ccess_token`) | 400 | `invalid_request` | with `error_description` |
 //! | every token [`Error`]: too large, JWE, malformed, duplicate member, algorithm, `crit`, `typ`, unknown `kid`, signature, expired, not yet valid, `iat` in the future or outside its window, issuer, audience, subject, missing / mistyped / invalid claim, replayed `jti`, revoked, reused refresh token | 401 | `invalid_token` | with `error_description` |
 //! | the application refuses an authentic token for lack of privileges ([`Rejection::insufficient_scope`]) | 403 | `insufficient_scope` | with `error_description` and, if set, `scope` |
 //! | [`Error::StoreUnavailable`]: the replay store could not be asked, or [`Error::KeysUnavailable`]: a remote key set has no usable keys (the token is still refused: fail closed) | 503 | none | none: the token may be fine, the client should retry rather than re-authenticate |
@@ -73,7 +73,7 @@ pub mod tower;
 mod verifier;
 
 #[cfg(any(feature = "axum", feature = "tower"))]
-pub use self::source::{CookieSource, QuerySource, SameSite};
+pub use self::source::{CookieSource, QuerySource, SameSite, SetCookieError};
 pub use self::token_response::TokenResponse;
 #[cfg(any(feature = "axum", feature = "tower"))]
 pub use self::verifier::{BearerRejection, ReplayCheck, Role, Signs, Verifier, VerifyOnly};
@@ -243,6 +243,12 @@ pub enum MalformedAuthorization {
     /// The token has characters outside the `b64token` syntax (whitespace, `=` before the
     /// end, non-ASCII bytes, …).
     TokenSyntax,
+    /// A cookie or query parameter spells the token's name in a form the verifier does not
+    /// read as it, but another component of the deployment might: percent-encoded
+    /// (`%61ccess_token`), padded with whitespace (`session =…`), or after a `;` in the
+    /// query or a `,` in the `Cookie` header. Refused rather than ignored, so that no
+    /// component acts on a token the verifier never saw.
+    DisguisedName,
 }
 
 impl MalformedAuthorization {
@@ -254,6 +260,9 @@ impl MalformedAuthorization {
             MalformedAuthorization::NoToken => "the Bearer credentials have no token",
             MalformedAuthorization::Whitespace => "Bearer must be followed by exactly one space",
             MalformedAuthorization::TokenSyntax => "the Bearer token has invalid characters",
+            MalformedAuthorization::DisguisedName => {
+                "the token cookie or parameter name is encoded or padded"
+            }
         }
     }
 }
@@ -942,6 +951,7 @@ mod tests {
                     MalformedAuthorization::NoToken,
                     MalformedAuthorization::Whitespace,
                     MalformedAuthorization::TokenSyntax,
+                    MalformedAuthorization::DisguisedName,
                 ]
                 .map(|reason| Rejection::from(AuthorizationError::Malformed(reason))),
             )

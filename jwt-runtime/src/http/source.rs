@@ -1,6 +1,7 @@
 //! Where a request's token is read from: the `Authorization` header always, a named cookie
 //! and a query parameter when the verifier is told so.
 
+use core::fmt;
 use std::borrow::Cow;
 use std::time::Duration;
 
@@ -56,6 +57,16 @@ impl SameSite {
 /// plant a second cookie of the same name and have the victim's requests refused as
 /// ambiguous.
 ///
+/// # Reading
+///
+/// The cookie is found by its name as written (cookie names are case-sensitive) and its
+/// value read as it is, without its double quotes if it has them, never percent-decoded (a
+/// `%` is malformed); an empty value is no token, so that a cleared cookie means signed out.
+/// Refused with 400 `invalid_request`, as another component of the deployment could read a
+/// token there that this source would not: the cookie twice with a token, and a cookie
+/// whose name reads as the token cookie's once percent-decoded or trimmed (`%73ession=…`,
+/// `session =…`) or that follows a `,`, where old servers split cookies.
+///
 /// # Examples
 ///
 /// ```
@@ -64,9 +75,12 @@ impl SameSite {
 ///
 /// const SESSION_COOKIE: CookieSource = CookieSource::new("session", SameSite::Strict);
 /// assert_eq!(
-///     SESSION_COOKIE.set_cookie("eyJ.e30.c2ln", Duration::from_secs(900)),
+///     SESSION_COOKIE.set_cookie("eyJ.e30.c2ln", Duration::from_secs(900))?,
 ///     "session=eyJ.e30.c2ln; Max-Age=900; Path=/; Secure; HttpOnly; SameSite=Strict",
 /// );
+/// // Text that could end the value and add attributes is never written.
+/// assert!(SESSION_COOKIE.set_cookie("x; Domain=evil.example", Duration::from_secs(900)).is_err());
+/// # Ok::<(), jwt_runtime::http::SetCookieError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CookieSource {
@@ -108,22 +122,46 @@ impl CookieSource {
 
     /// A `Set-Cookie` header value that stores `token` in this cookie for `max_age` (give the
     /// token's lifetime): `HttpOnly` (scripts cannot read it), `Secure` (HTTPS only),
-    /// `Path=/` and the stated `SameSite`. The token is not checked: pass one this
-    /// application signed.
-    #[must_use]
-    pub fn set_cookie(&self, token: &str, max_age: Duration) -> String {
-        format!(
-            "{}={token}; Max-Age={}; Path=/; Secure; HttpOnly; SameSite={}",
-            self.name,
-            max_age.as_secs(),
-            self.same_site.as_str()
-        )
+    /// `Path=/` and the stated `SameSite`.
+    ///
+    /// `Max-Age` is in whole seconds, rounded down, except that a lifetime under a second is
+    /// written as `Max-Age=1`: `Max-Age=0` would delete the cookie instead of storing it.
+    ///
+    /// # Errors
+    ///
+    /// - [`SetCookieError::Token`] when `token` is not b64token text (letters, digits,
+    ///   `-._~+/`, then `=` padding), as every token this crate signs is. Anything else
+    ///   (`;`, `,`, whitespace, `"`, `\`, control characters, non-ASCII, an empty token)
+    ///   could end the cookie's value and add attributes or cookies, or is text the verifier
+    ///   would refuse to read back; it is never written.
+    /// - [`SetCookieError::ZeroLifetime`] when `max_age` is zero: the header would delete
+    ///   the cookie. Sign out with [`CookieSource::clear_cookie`].
+    pub fn set_cookie(&self, token: &str, max_age: Duration) -> Result<String, SetCookieError> {
+        if !is_b64token(token.as_bytes()) {
+            return Err(SetCookieError::Token);
+        }
+        if max_age.is_zero() {
+            return Err(SetCookieError::ZeroLifetime);
+        }
+        Ok(self.cookie_header(token, max_age.as_secs().max(1)))
     }
 
-    /// A `Set-Cookie` header value that removes the cookie (on logout).
+    /// A `Set-Cookie` header value that removes the cookie (on logout): an empty value,
+    /// `Max-Age=0`, and the attributes [`CookieSource::set_cookie`] writes, which a browser
+    /// needs to match to the stored cookie (and, for a `__Host-` name, to accept at all). The
+    /// verifier reads an empty cookie as no token.
     #[must_use]
     pub fn clear_cookie(&self) -> String {
-        self.set_cookie("", Duration::ZERO)
+        self.cookie_header("", 0)
+    }
+
+    /// The header value; `value` is b64token text or empty, the name a checked token.
+    fn cookie_header(&self, value: &str, max_age_secs: u64) -> String {
+        format!(
+            "{}={value}; Max-Age={max_age_secs}; Path=/; Secure; HttpOnly; SameSite={}",
+            self.name,
+            self.same_site.as_str()
+        )
     }
 
     /// The cookie's token among the request's `Cookie` headers; `None` when absent or empty.
@@ -136,6 +174,19 @@ impl CookieSource {
                     continue;
                 };
                 if &pair[..equals] != self.name.as_bytes() {
+                    // Old servers also split cookies at `,`; the pair must not hide the
+                    // token's cookie from this reader under a spelling another one reads.
+                    if pair
+                        .split(|&byte| byte == b',')
+                        .enumerate()
+                        .any(|(i, part)| {
+                            let name = part.split(|&byte| byte == b'=').next().unwrap_or(part);
+                            (i > 0 && name.trim_ascii() == self.name.as_bytes())
+                                || disguises(name, &self.name, false)
+                        })
+                    {
+                        return Err(disguised_name());
+                    }
                     continue;
                 }
                 let mut value = &pair[equals + 1..];
@@ -168,8 +219,20 @@ impl CookieSource {
 /// URLs out of logs on the routes that accept it. RFC 6750 §2.3 advises against this method
 /// where a header can be used.
 ///
-/// The value is read as it is: a token is base64url text and dots, which need no
-/// percent-encoding; a `%` in the value is refused as malformed.
+/// # Reading
+///
+/// The parameter is found by its name as written, and its value is read as it is: a token
+/// is base64url text and dots, which need no encoding, so a `%` in the value (an encoded
+/// token) and a `+` (a space in form encoding) are refused as malformed, never decoded.
+/// Nothing that another component of the deployment (a proxy, a framework's query parser)
+/// could read as a second token, or as the token this source missed, gets through; each is
+/// a 400 `invalid_request`:
+///
+/// - the parameter twice, even with an empty value;
+/// - a parameter whose name is the token's name once percent-decoded (`+` as a space, up to
+///   three times, as a layer that decodes twice would) and trimmed of whitespace, e.g.
+///   `%61ccess_token=…`, alone or beside the literal one;
+/// - the name after a `;` (`a=1;access_token=…`), which some query parsers also split at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuerySource {
     name: Cow<'static, str>,
@@ -209,18 +272,124 @@ impl QuerySource {
             return Ok(None);
         };
         let mut found = None;
+        let mut present = false;
         for pair in query.split('&') {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if name != self.name || value.is_empty() {
+            if name != self.name {
+                let hidden = pair.split(';').enumerate().any(|(i, part)| {
+                    let name = part.split_once('=').map_or(part, |(name, _)| name);
+                    (i > 0 && name == self.name) || disguises(name.as_bytes(), &self.name, true)
+                });
+                if hidden {
+                    return Err(disguised_name());
+                }
                 continue;
             }
-            if found.replace(token_text(value.as_bytes())?).is_some() {
+            // Twice is ambiguous even when one is empty: parsers that keep the first and
+            // those that keep the last would disagree on whether there is a token.
+            if core::mem::replace(&mut present, true) {
                 return Err(AuthorizationError::Ambiguous);
             }
+            if value.is_empty() {
+                continue;
+            }
+            if value.contains('+') {
+                return Err(AuthorizationError::Malformed(
+                    MalformedAuthorization::TokenSyntax,
+                ));
+            }
+            found = Some(token_text(value.as_bytes())?);
         }
         Ok(found)
     }
 }
+
+/// The error for a cookie or query parameter that spells the token's name in a form this
+/// reader does not take but another component may.
+fn disguised_name() -> AuthorizationError {
+    AuthorizationError::Malformed(MalformedAuthorization::DisguisedName)
+}
+
+/// Whether `spelled`, which is not `name` as written, reads as `name` once trimmed of
+/// whitespace and percent-decoded (with `plus_is_space`, form decoding's `+`), up to three
+/// times over: what a lenient or double-decoding parser would take for the token's name.
+fn disguises(spelled: &[u8], name: &str, plus_is_space: bool) -> bool {
+    let name = name.as_bytes();
+    // Neither trimming nor decoding lengthens text: a shorter spelling never matches.
+    if spelled == name || spelled.len() < name.len() {
+        return false;
+    }
+    let mut text = Cow::Borrowed(spelled);
+    for _ in 0..3 {
+        if text.trim_ascii() == name {
+            return true;
+        }
+        match percent_decode(text.trim_ascii(), plus_is_space) {
+            Some(decoded) => text = Cow::Owned(decoded),
+            None => return false,
+        }
+    }
+    text.trim_ascii() == name
+}
+
+/// `text` percent-decoded (and `+` made a space, with `plus_is_space`) as
+/// application/x-www-form-urlencoded parsers do, an invalid `%` sequence kept as it is;
+/// `None` when nothing changes.
+fn percent_decode(text: &[u8], plus_is_space: bool) -> Option<Vec<u8>> {
+    let escaped = |i: usize| match text.get(i..i + 3) {
+        Some(&[b'%', high, low]) => Some((hex_value(high)? << 4) | hex_value(low)?),
+        _ => None,
+    };
+    if !(0..text.len()).any(|i| escaped(i).is_some() || (plus_is_space && text[i] == b'+')) {
+        return None;
+    }
+    let mut decoded = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if let Some(byte) = escaped(i) {
+            decoded.push(byte);
+            i += 3;
+        } else {
+            decoded.push(match text[i] {
+                b'+' if plus_is_space => b' ',
+                byte => byte,
+            });
+            i += 1;
+        }
+    }
+    Some(decoded)
+}
+
+fn hex_value(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Why [`CookieSource::set_cookie`] wrote no cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SetCookieError {
+    /// The token is not b64token text, which every token this crate signs is: it could end
+    /// the cookie's value and add attributes or cookies.
+    Token,
+    /// The lifetime is zero, which would delete the cookie rather than store it.
+    ZeroLifetime,
+}
+
+impl fmt::Display for SetCookieError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SetCookieError::Token => "a cookie token must be b64token text",
+            SetCookieError::ZeroLifetime => "a token cookie needs a lifetime of more than zero",
+        })
+    }
+}
+
+impl std::error::Error for SetCookieError {}
 
 /// The opt-in token sources of a verifier.
 #[derive(Debug, Clone, Default)]
@@ -435,6 +604,213 @@ mod tests {
             token(&all(), &h, &plain),
             Err(AuthorizationError::Malformed(_))
         ));
+    }
+
+    const SESSION: CookieSource = CookieSource::new("session", SameSite::Lax);
+
+    #[test]
+    fn set_cookie_writes_only_token_text() {
+        let lifetime = Duration::from_secs(60);
+        for bad in [
+            "",
+            "a;b",
+            "a; Domain=evil.example",
+            "a,b",
+            "a b",
+            "a\tb",
+            "\"a\"",
+            "a\\b",
+            "a\0b",
+            "a\x7fb",
+            "a\r\nSet-Cookie: x=y",
+            "é",
+            "a=b",
+            "=",
+            "a%3Bb",
+        ] {
+            assert_eq!(
+                SESSION.set_cookie(bad, lifetime),
+                Err(SetCookieError::Token),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            SESSION.set_cookie("eyJ.e30.c2-_~+/==", lifetime).as_deref(),
+            Ok("session=eyJ.e30.c2-_~+/==; Max-Age=60; Path=/; Secure; HttpOnly; SameSite=Lax")
+        );
+    }
+
+    #[test]
+    fn set_cookie_never_writes_a_deleting_max_age() {
+        let max_age = |lifetime| {
+            let cookie = SESSION.set_cookie("a.b.c", lifetime).unwrap();
+            cookie.split("; ").nth(1).unwrap().to_owned()
+        };
+        assert_eq!(max_age(Duration::from_nanos(1)), "Max-Age=1");
+        assert_eq!(max_age(Duration::from_millis(999)), "Max-Age=1");
+        assert_eq!(max_age(Duration::from_millis(1_999)), "Max-Age=1");
+        assert_eq!(max_age(Duration::from_secs(900)), "Max-Age=900");
+        assert_eq!(max_age(Duration::MAX), format!("Max-Age={}", u64::MAX));
+        assert_eq!(
+            SESSION.set_cookie("a.b.c", Duration::ZERO),
+            Err(SetCookieError::ZeroLifetime)
+        );
+        // The clearing cookie matches the stored one's attributes, with an empty value.
+        assert_eq!(
+            SESSION.clear_cookie(),
+            "session=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax"
+        );
+        let host = CookieSource::new("__Host-session", SameSite::Strict);
+        assert_eq!(
+            host.clear_cookie(),
+            "__Host-session=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Strict"
+        );
+        // What the writer writes, the reader reads back; the cleared cookie is no token.
+        let plain: Uri = "/x".parse().unwrap();
+        let cookies = Sources {
+            cookie: Some(SESSION),
+            query: None,
+        };
+        let written = SESSION.set_cookie("a.b.c", Duration::from_secs(1)).unwrap();
+        let pair = written.split(';').next().unwrap();
+        assert_eq!(
+            token(&cookies, &headers(&[("cookie", pair)]), &plain),
+            Ok("a.b.c")
+        );
+        let cleared = SESSION.clear_cookie();
+        let pair = cleared.split(';').next().unwrap();
+        assert_eq!(
+            token(&cookies, &headers(&[("cookie", pair)]), &plain),
+            Err(AuthorizationError::Missing)
+        );
+    }
+
+    fn disguised() -> Result<&'static str, AuthorizationError> {
+        Err(AuthorizationError::Malformed(
+            MalformedAuthorization::DisguisedName,
+        ))
+    }
+
+    #[test]
+    fn a_cookie_name_in_another_spelling_is_refused() {
+        let plain: Uri = "/x".parse().unwrap();
+        for cookie in [
+            "%74ok=a.b.c",
+            "%74%6F%6b=a.b.c",
+            "%2574ok=a.b.c",
+            "tok =a.b.c",
+            "tok\t=a.b.c",
+            "theme=dark, tok=a.b.c",
+            "theme=dark,tok=a.b.c",
+            "tok=a.b.c; %74ok=d.e.f",
+        ] {
+            let h = headers(&[("cookie", cookie)]);
+            assert_eq!(token(&all(), &h, &plain), disguised(), "{cookie:?}");
+        }
+        // Other cookies, alike or encoded, are not the token's.
+        for cookie in [
+            "toke=x; tok=a.b.c",
+            "Tok=x; tok=a.b.c",
+            "%41=1; tok=a.b.c",
+            "x=%74ok; tok=a.b.c",
+        ] {
+            let h = headers(&[("cookie", cookie)]);
+            assert_eq!(token(&all(), &h, &plain), Ok("a.b.c"), "{cookie:?}");
+        }
+    }
+
+    #[test]
+    fn a_query_name_in_another_spelling_is_refused() {
+        let none = HeaderMap::new();
+        for query in [
+            "%61ccess_token=a.b.c",
+            "access%5ftoken=a.b.c",
+            "access%5Ftoken=a.b.c",
+            "%2561ccess_token=a.b.c",
+            "access_token%20=a.b.c",
+            "+access_token=a.b.c",
+            "%61ccess_token=",
+            "access_token=a.b.c&%61ccess_token=d.e.f",
+            "%61ccess_token=d.e.f&access_token=a.b.c",
+            "x=1;access_token=a.b.c",
+            "x=1;%61ccess_token=a.b.c",
+        ] {
+            let uri: Uri = format!("/x?{query}").parse().unwrap();
+            assert_eq!(token(&all(), &none, &uri), disguised(), "{query:?}");
+        }
+        // Each character of the name percent-encoded, in either case of hex digit.
+        let name = "access_token";
+        for (i, byte) in name.bytes().enumerate() {
+            for encoded in [format!("%{byte:02x}"), format!("%{byte:02X}")] {
+                let spelled = format!("{}{encoded}{}", &name[..i], &name[i + 1..]);
+                let uri: Uri = format!("/x?{spelled}=a.b.c").parse().unwrap();
+                assert_eq!(token(&all(), &none, &uri), disguised(), "{spelled}");
+            }
+        }
+        // Other parameters, encoded or not, are not the token's.
+        for query in [
+            "q=%41%42&access_token=a.b.c",
+            "%41=1&access_token=a.b.c",
+            "access_tokens=x&access_token=a.b.c",
+            "access_token=a.b.c&x=%3Baccess_token",
+            "x=a;b&access_token=a.b.c",
+        ] {
+            let uri: Uri = format!("/x?{query}").parse().unwrap();
+            assert_eq!(token(&all(), &none, &uri), Ok("a.b.c"), "{query:?}");
+        }
+    }
+
+    #[test]
+    fn query_values_are_not_decoded_and_the_name_counts_once() {
+        let none = HeaderMap::new();
+        let malformed = Err(AuthorizationError::Malformed(
+            MalformedAuthorization::TokenSyntax,
+        ));
+        for query in [
+            "access_token=a%2Eb.c",
+            "access_token=a+b.c",
+            "access_token=a.b.c;x=1",
+        ] {
+            let uri: Uri = format!("/x?{query}").parse().unwrap();
+            assert_eq!(token(&all(), &none, &uri), malformed, "{query:?}");
+        }
+        for query in [
+            "access_token=&access_token=a.b.c",
+            "access_token=a.b.c&access_token=",
+            "access_token&access_token=a.b.c",
+            "access_token=a.b.c&access_token=a.b.c",
+        ] {
+            let uri: Uri = format!("/x?{query}").parse().unwrap();
+            assert_eq!(
+                token(&all(), &none, &uri),
+                Err(AuthorizationError::Ambiguous),
+                "{query:?}"
+            );
+        }
+        let uri: Uri = "/x?access_token=".parse().unwrap();
+        assert_eq!(token(&all(), &none, &uri), Err(AuthorizationError::Missing));
+    }
+
+    #[test]
+    fn percent_decoding_is_form_decoding() {
+        assert_eq!(percent_decode(b"abc", true), None);
+        assert_eq!(percent_decode(b"a+b", false), None);
+        assert_eq!(percent_decode(b"a+b", true).as_deref(), Some(&b"a b"[..]));
+        assert_eq!(
+            percent_decode(b"%41%4a%4A", false).as_deref(),
+            Some(&b"AJJ"[..])
+        );
+        // Invalid sequences stay as they are.
+        assert_eq!(percent_decode(b"%4%zz%", false), None);
+        assert_eq!(
+            percent_decode(b"%%41%", false).as_deref(),
+            Some(&b"%A%"[..])
+        );
+        assert!(!disguises(b"access_token", "access_token", true));
+        assert!(!disguises(b"%61", "access_token", true));
+        // Three rounds of decoding, not four.
+        assert!(disguises(b"%252561ccess_token", "access_token", true));
+        assert!(!disguises(b"%25252561ccess_token", "access_token", true));
     }
 
     #[test]

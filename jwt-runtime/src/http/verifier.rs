@@ -79,8 +79,14 @@ use crate::validation::Validation;
 /// ```
 pub struct Verifier<A: Algorithm, R: Role = VerifyOnly> {
     inner: Arc<Inner<A>>,
+    /// Set by the signing constructors only, so a `Verifier<A, Signs>` always has one and a
+    /// `Verifier<A>` never: kept out of the shared state, so that the verify-only handles
+    /// ([`Verifier::verify_only`], the tower layer's) do not hold a private key.
+    signer: Option<Signer<A>>,
     role: PhantomData<R>,
 }
+
+type Signer<A> = Arc<dyn SigningKey<A> + Send + Sync>;
 
 /// What a [`Verifier`] may do beyond verifying: [`VerifyOnly`] or [`Signs`]. Sealed.
 pub trait Role: role::Sealed + Send + Sync + 'static {}
@@ -105,8 +111,6 @@ mod role {
 
 struct Inner<A: Algorithm> {
     keys: Arc<dyn VerifyingKeys<A> + Send + Sync>,
-    /// Set by the signing constructors only, so a `Verifier<A, Signs>` always has one.
-    signer: Option<Arc<dyn SigningKey<A> + Send + Sync>>,
     validation: Validation<SharedClock>,
     /// The clock `validation` holds, kept to rebuild `validation`.
     clock: SharedClock,
@@ -129,7 +133,6 @@ impl<A: Algorithm> Clone for Inner<A> {
     fn clone(&self) -> Self {
         Inner {
             keys: Arc::clone(&self.keys),
-            signer: self.signer.clone(),
             validation: self.validation.clone(),
             clock: self.clock.clone(),
             realm: self.realm.clone(),
@@ -145,6 +148,7 @@ impl<A: Algorithm, R: Role> Clone for Verifier<A, R> {
     fn clone(&self) -> Self {
         Verifier {
             inner: Arc::clone(&self.inner),
+            signer: self.signer.clone(),
             role: PhantomData,
         }
     }
@@ -154,7 +158,7 @@ impl<A: Algorithm, R: Role> fmt::Debug for Verifier<A, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
             .field("alg", &A::NAME)
-            .field("signs", &self.inner.signer.is_some())
+            .field("signs", &self.signer.is_some())
             .field("validation", &self.inner.validation)
             .field("realm", &self.inner.realm)
             .field("default_store", &self.inner.default_store)
@@ -226,15 +230,24 @@ impl<A: Algorithm> Verifier<A, Signs> {
     ///
     /// [`Error::Encode`] when the claims cannot be serialized.
     pub fn encode<C: Claims<Algorithm = A>>(&self, claims: &C) -> Result<String, Error> {
-        match &self.inner.signer {
+        match &self.signer {
             Some(key) => claims.encode(&**key),
             // Unreachable: every constructor of `Verifier<A, Signs>` sets a signer.
             None => Err(Error::Encode("this verifier has no signing key".into())),
         }
     }
 
-    /// The same verifier without the power to sign, sharing everything with this one: for
-    /// the parts of an application that only verify.
+    /// The same verifier without the power to sign, sharing everything else with this one
+    /// (keys it verifies with, settings, stores, token sources): for the parts of an
+    /// application that only verify.
+    ///
+    /// It does not hold the signing key. Built with [`Verifier::signing_with`], it keeps
+    /// the public keys alone: once the signing verifier is dropped, no verify-only handle
+    /// keeps the private key in memory. Built with [`Verifier::signing`] (HMAC), the key
+    /// that verifies *is* the secret that signs: the verify-only handle holds that same
+    /// secret, and its type merely removes [`Verifier::encode`]. A part of the application
+    /// that must not be able to mint tokens even when compromised needs a public-key
+    /// algorithm.
     #[must_use]
     pub fn verify_only(&self) -> Verifier<A> {
         self.verify_only_clone()
@@ -250,7 +263,6 @@ impl<A: Algorithm, R: Role> Verifier<A, R> {
         Verifier {
             inner: Arc::new(Inner {
                 keys,
-                signer,
                 store: default_store(),
                 validation: Validation::new().clock(clock.clone()),
                 clock,
@@ -259,6 +271,7 @@ impl<A: Algorithm, R: Role> Verifier<A, R> {
                 revocation: None,
                 sources: Sources::default(),
             }),
+            signer,
             role: PhantomData,
         }
     }
@@ -361,7 +374,8 @@ impl<A: Algorithm, R: Role> Verifier<A, R> {
     /// Also reads the token from a query parameter (`Authorization` stays read), e.g.
     /// [`QuerySource::ACCESS_TOKEN`]. Defaults to none.
     ///
-    /// A token in two places is refused as ambiguous, as with [`Verifier::cookie`]. Read
+    /// A token in two places is refused as ambiguous, as with [`Verifier::cookie`], and so is
+    /// the parameter given twice or under an encoded name (`%61ccess_token`). Read
     /// [`QuerySource`] on how tokens in URLs leak.
     #[must_use]
     pub fn query(self, source: QuerySource) -> Self {
@@ -393,10 +407,11 @@ impl<A: Algorithm, R: Role> Verifier<A, R> {
         BearerRejection::new(rejection, self.inner.realm.clone(), None)
     }
 
-    /// A verify-only handle on the same state.
+    /// A verify-only handle on the same state, without the signing key.
     pub(crate) fn verify_only_clone(&self) -> Verifier<A> {
         Verifier {
             inner: Arc::clone(&self.inner),
+            signer: None,
             role: PhantomData,
         }
     }
@@ -406,6 +421,7 @@ impl<A: Algorithm, R: Role> Verifier<A, R> {
         change(&mut inner);
         Verifier {
             inner: Arc::new(inner),
+            signer: self.signer,
             role: PhantomData,
         }
     }
