@@ -158,6 +158,7 @@ impl<'de> Scanner<'de> {
     }
 
     /// A JSON string, borrowed when it has no escapes.
+    #[inline(always)]
     pub(crate) fn string(&mut self) -> R<Cow<'de, str>> {
         if self.peek_value() != Some(b'"') {
             return Err(Bail);
