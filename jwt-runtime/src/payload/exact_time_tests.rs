@@ -3,12 +3,14 @@
 //! enable serde_json's `float_roundtrip` (`cargo test -p jwt-runtime --lib`; a workspace run
 //! unifies it on through the root package's dev-dependencies).
 
+use std::fmt::Debug;
 use std::time::SystemTime;
 
-use crate::NumericDate;
+use crate::claims::DecodeClaims;
 use crate::json::scan::Scanner;
 use crate::payload::{DecodeState, decode_scanned, decode_with_serde};
 use crate::pipeline::decode_payload;
+use crate::{NumericDate, TimeClaim};
 
 #[derive(crate::Claims)]
 #[claims(crate = "crate")]
@@ -17,11 +19,11 @@ struct Declared {
     nbf: Option<NumericDate>,
 }
 
-/// Another time claim type, read from the same number.
+/// Any time claim type, read from the same number.
 #[derive(crate::Claims)]
 #[claims(crate = "crate")]
-struct System {
-    exp: SystemTime,
+struct Typed<T> {
+    exp: T,
 }
 
 /// No time field: a time claim goes to the decode state's hidden slots.
@@ -79,12 +81,11 @@ fn check(text: &str) {
     let claims = decode_with_serde::<Declared>(bailing.as_bytes(), &mut state).expect(text);
     assert_eq!(claims.nbf.map(bits), Some(exact), "nbf: {text}");
 
-    // Any time claim type: the same number, then the type's own conversion.
-    let exact_time =
-        NumericDate::from_f64(f64::from_bits(exact)).and_then(NumericDate::to_system_time);
-    let mut state = DecodeState::default();
-    let time = decode_with_serde::<System>(bailing.as_bytes(), &mut state).map(|claims| claims.exp);
-    assert_eq!(time.ok(), exact_time, "SystemTime: {text}");
+    check_type::<SystemTime>(text, exact);
+    #[cfg(feature = "time")]
+    check_type::<time::OffsetDateTime>(text, exact);
+    #[cfg(feature = "chrono")]
+    check_type::<chrono::DateTime<chrono::Utc>>(text, exact);
 
     // A time claim without a field, kept in the state for validation.
     let mut state = DecodeState::default();
@@ -96,6 +97,24 @@ fn check(text: &str) {
             Some(exact),
             "hidden, scanned: {text}"
         );
+    }
+}
+
+/// Any time claim type: the type's own conversion of the exact number, on both paths.
+fn check_type<T>(text: &str, exact: u64)
+where
+    T: TimeClaim + PartialEq + Debug,
+    for<'de> Typed<T>: DecodeClaims<'de>,
+{
+    let number = serde_json::Number::from_f64(f64::from_bits(exact)).unwrap();
+    let expected = T::deserialize_claim(number).ok();
+    let plain = format!(r#"{{"exp":{text}}}"#);
+    let bailing = format!(r#"{{"exp":{text}{FORCES_SERDE}}}"#);
+    let mut state = DecodeState::default();
+    let decoded = decode_with_serde::<Typed<T>>(bailing.as_bytes(), &mut state);
+    assert_eq!(decoded.ok().map(|claims| claims.exp), expected, "{text}");
+    if let Some((claims, _)) = decode_scanned::<Typed<T>>(plain.as_bytes()) {
+        assert_eq!(Some(claims.exp), expected, "scanned: {text}");
     }
 }
 
