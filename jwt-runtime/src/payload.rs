@@ -264,8 +264,8 @@ impl<'de> DecodeState<'de> {
     }
 
     /// A time claim, read from the number's text exactly as the scanner reads it, whatever
-    /// serde_json's features (its own float parser may be an ULP off without
-    /// `float_roundtrip`).
+    /// serde_json's features (without `float_roundtrip` its own float parser may be a unit in
+    /// the last place off).
     ///
     /// A value that is not a JSON number stops the decode, which is then run once more with
     /// that claim read as serde_json reads a number: its error is serde_json's own, by
@@ -489,7 +489,8 @@ impl<'de, T> DeserializeSeed<'de> for ExactTimeSeed<'_, T> {
         };
         match scan::exact_number(text) {
             Ok(Some(number)) => (self.read)(number.into_json()).map_err(de::Error::custom),
-            // A claim type error, as serde_json's "number out of range" is in a claim.
+            // Beyond f64: a claim type error, as serde_json's own "number out of range" is
+            // inside a claim (`json::classify`).
             Ok(None) => Err(de::Error::custom("number out of range")),
             Err(Bail) => {
                 *self.not_a_number = true;
