@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::claim_types::{AudienceClaim, StringClaim};
 use crate::claims::DecodeClaims;
 use crate::error::{Error, Segment};
-use crate::json::scan::{Bail, Scanner, ValueDeserializer};
+use crate::json::scan::{self, Bail, Scanner, ValueDeserializer};
 use crate::json::{self, CheckedSeed, CowStr, JsonBuffer, MemberName, SeenNames, StrictValue};
 use crate::schema::Registered;
 use crate::time::{NumericDate, TimeClaim};
@@ -200,6 +200,18 @@ pub struct DecodeState<'de> {
     /// A custom claim's type read its value in a way that may leave bytes unchecked (see
     /// [`CheckedSeed`]): the whole payload is then walked strictly once more.
     unchecked: bool,
+    times: TimeReads,
+}
+
+/// The serde path's time claims, read from the number's text (see [`DecodeState::time`]).
+#[derive(Default, Clone, Copy)]
+struct TimeReads {
+    /// Time claims read so far.
+    count: u32,
+    /// First pass: the time claim whose value is not a JSON number.
+    not_a_number: Option<u32>,
+    /// Second pass: the time claim read as serde_json reads any number, for its error.
+    for_error: Option<u32>,
 }
 
 impl fmt::Debug for DecodeState<'_> {
@@ -251,7 +263,14 @@ impl<'de> DecodeState<'de> {
         Ok(value)
     }
 
-    /// A time claim.
+    /// A time claim, read from the number's text exactly as the scanner reads it, whatever
+    /// serde_json's features (without `float_roundtrip` its own float parser may be a unit in
+    /// the last place off).
+    ///
+    /// A value that is not a JSON number stops the decode, which is then run once more with
+    /// that claim read as serde_json reads a number: its error is serde_json's own, by
+    /// construction (reading the raw value first would check an array's contents before
+    /// finding it is not a number).
     ///
     /// # Errors
     ///
@@ -262,7 +281,21 @@ impl<'de> DecodeState<'de> {
         name: &'static str,
         ops: TimeOps<T>,
     ) -> Result<T, A::Error> {
-        self.read(map, name, ops.expected, TimeSeed(ops.read))
+        let index = self.times.count;
+        self.times.count = index.saturating_add(1);
+        if self.times.for_error == Some(index) {
+            return self.read(map, name, ops.expected, SerdeNumberSeed(ops.read));
+        }
+        let mut not_a_number = false;
+        let seed = ExactTimeSeed {
+            read: ops.read,
+            not_a_number: &mut not_a_number,
+        };
+        let value = self.read(map, name, ops.expected, seed);
+        if not_a_number {
+            self.times.not_a_number = Some(index);
+        }
+        value
     }
 
     /// The `aud` claim.
@@ -436,10 +469,42 @@ impl<'de> DecodeState<'de> {
 
 const AUDIENCE_EXPECTED: &str = "a string or an array of strings";
 
-/// Reads a JSON number, then the claim type from it.
-struct TimeSeed<T>(fn(serde_json::Number) -> serde_json::Result<T>);
+/// Reads a time claim's text, then the claim type from the number the scanner reads in it.
+struct ExactTimeSeed<'f, T> {
+    read: fn(serde_json::Number) -> serde_json::Result<T>,
+    /// Set when the value is not a JSON number (or not JSON).
+    not_a_number: &'f mut bool,
+}
 
-impl<'de, T> DeserializeSeed<'de> for TimeSeed<T> {
+impl<'de, T> DeserializeSeed<'de> for ExactTimeSeed<'_, T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        let text = match <&'de serde_json::value::RawValue>::deserialize(deserializer) {
+            Ok(raw) => raw.get(),
+            Err(error) => {
+                *self.not_a_number = true;
+                return Err(error);
+            }
+        };
+        match scan::exact_number(text) {
+            Ok(Some(number)) => (self.read)(number.into_json()).map_err(de::Error::custom),
+            // Beyond f64: a claim type error, as serde_json's own "number out of range" is
+            // inside a claim (`json::classify`).
+            Ok(None) => Err(de::Error::custom("number out of range")),
+            Err(Bail) => {
+                *self.not_a_number = true;
+                Err(de::Error::custom("not a number"))
+            }
+        }
+    }
+}
+
+/// Reads a JSON number as serde_json reads it, then the claim type from it: only for the
+/// error of a time claim that is not a number (see [`DecodeState::time`]).
+struct SerdeNumberSeed<T>(fn(serde_json::Number) -> serde_json::Result<T>);
+
+impl<'de, T> DeserializeSeed<'de> for SerdeNumberSeed<T> {
     type Value = T;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
@@ -784,14 +849,28 @@ pub(crate) fn decode_with_serde<'de, C: DecodeClaims<'de>>(
     json: &'de [u8],
     state: &mut DecodeState<'de>,
 ) -> Result<C, Error> {
-    let result = json::deserialize_object(
+    let mut result = read_with_serde(json, state);
+    if let Some(index) = state.times.not_a_number {
+        // A time claim that is not a number: once more, that claim read as serde_json reads
+        // a number, for serde_json's own error (see `DecodeState::time`).
+        *state = DecodeState::default();
+        state.times.for_error = Some(index);
+        result = read_with_serde(json, state);
+    }
+    state.finish(result)
+}
+
+fn read_with_serde<'de, C: DecodeClaims<'de>>(
+    json: &'de [u8],
+    state: &mut DecodeState<'de>,
+) -> Result<C, serde_json::Error> {
+    json::deserialize_object(
         json,
         ClaimsVisitor {
-            state: &mut *state,
+            state,
             marker: PhantomData::<fn() -> C>,
         },
-    );
-    state.finish(result)
+    )
 }
 
 struct ClaimsVisitor<'s, 'de, C> {
@@ -812,8 +891,125 @@ impl<'de, C: DecodeClaims<'de>> Visitor<'de> for ClaimsVisitor<'_, 'de, C> {
 }
 
 #[cfg(test)]
+mod exact_time_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(crate::Claims, Debug)]
+    #[claims(crate = "crate")]
+    struct Dates {
+        exp: Option<NumericDate>,
+        nbf: Option<u64>,
+        iat: Option<i64>,
+    }
+
+    #[derive(crate::Claims, Debug)]
+    #[claims(crate = "crate")]
+    struct Instants {
+        exp: Option<std::time::SystemTime>,
+    }
+
+    #[derive(crate::Claims, Debug)]
+    #[claims(crate = "crate")]
+    struct NoTimes {
+        sub: Option<String>,
+    }
+
+    /// The serde path's outcome for `json`, with its first time claim read exactly (as it
+    /// is) or as serde_json reads any number (as it was), as text to compare.
+    fn outcome<'de, C: DecodeClaims<'de> + fmt::Debug>(json: &'de str, exactly: bool) -> String {
+        let mut state = DecodeState::default();
+        if !exactly {
+            state.times.for_error = Some(0);
+        }
+        let decoded = decode_with_serde::<C>(json.as_bytes(), &mut state);
+        format!("{decoded:?} {:?}", state.hidden)
+    }
+
+    #[test]
+    fn a_time_claim_that_is_not_an_exact_number_gets_the_error_it_always_got() {
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        let values = [
+            r#""1""#,
+            "null",
+            "true",
+            "false",
+            "tru",
+            "nul",
+            "[]",
+            "{}",
+            "[1,}",
+            "[1",
+            "[1 2]",
+            r#"{"a":1"#,
+            r#"{"a"}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"["\ud800"]"#,
+            r#""\ud800""#,
+            r#""\udc00x""#,
+            r#""\x""#,
+            r#""abc"#,
+            "\"a\u{1}b\"",
+            "01",
+            "-01",
+            "1.",
+            "1.e5",
+            "-",
+            "1e",
+            "1e+",
+            ".5",
+            "+1",
+            "x",
+            "",
+            "}",
+            ",",
+            "1e400",
+            "-1e400",
+            "1e999999999999999999",
+            "-1e999999999999999999",
+            "1.5",
+            "-1",
+            "-0",
+            "1E2",
+            "1e2",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "1e300",
+            "-1e300",
+            "1 2",
+            " 1.5 ",
+            "1700000000",
+            "1700000000.5",
+            &deep,
+        ];
+        for value in values {
+            for json in [
+                format!(r#"{{"exp":{value}}}"#),
+                format!(r#"{{"nbf":{value}}}"#),
+                format!(r#"{{"iat":{value}}}"#),
+                format!(r#"{{"sub":"x","exp":{value},"nbf":1}}"#),
+            ] {
+                for (exactly, before) in [
+                    (
+                        outcome::<Dates>(&json, true),
+                        outcome::<Dates>(&json, false),
+                    ),
+                    (
+                        outcome::<Instants>(&json, true),
+                        outcome::<Instants>(&json, false),
+                    ),
+                    (
+                        outcome::<NoTimes>(&json, true),
+                        outcome::<NoTimes>(&json, false),
+                    ),
+                ] {
+                    assert_eq!(exactly, before, "{json}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn strings_are_written_as_serde_json_writes_them() {

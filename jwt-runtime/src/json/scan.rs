@@ -272,7 +272,14 @@ impl<'de> Scanner<'de> {
 
     /// A JSON number as serde_json reads it: an integer within `u64` (or a negative one within
     /// `i64`) as such, anything else as the exactly rounded `f64` of its text.
+    #[inline]
     pub(crate) fn number(&mut self) -> R<Number> {
+        self.number_within(1e308)
+    }
+
+    /// [`Scanner::number`], giving up on a float whose magnitude is beyond `limit`.
+    #[inline(always)]
+    fn number_within(&mut self, limit: f64) -> R<Number> {
         self.peek_value();
         let start = self.pos;
         let negative = self.peek() == Some(b'-');
@@ -343,7 +350,7 @@ impl<'de> Scanner<'de> {
         let value: f64 = text.parse().map_err(|_| Bail)?;
         // serde_json's own float parser may round differently near the limit: past 1e308 the
         // serde path decides whether the number is in range.
-        if value.abs() > 1e308 {
+        if value.abs() > limit {
             return Err(Bail);
         }
         Ok(Number::F64(value))
@@ -428,6 +435,23 @@ fn plain_len(bytes: &[u8]) -> usize {
         .iter()
         .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
         .unwrap_or(tail.len())
+}
+
+/// `text`, one JSON number and nothing else, read as [`Scanner::number`] reads it (exactly,
+/// whatever serde_json's features), up to f64's own limit: `Ok(None)` when it is beyond it.
+/// For the serde path's time claims, which then get the value the scanner would give.
+///
+/// # Errors
+///
+/// [`Bail`] when `text` is not one JSON number.
+pub(crate) fn exact_number(text: &str) -> R<Option<Number>> {
+    let mut scanner = Scanner::new(text.as_bytes())?;
+    let number = scanner.number_within(f64::INFINITY)?;
+    scanner.end()?;
+    Ok(match number {
+        Number::F64(value) if value.is_infinite() => None,
+        number => Some(number),
+    })
 }
 
 /// A value read by a claim's `Deserialize` implementation: strings, booleans, integers,
