@@ -16,8 +16,8 @@ use super::{
     StoreError,
 };
 
-/// The default capacity of a [`MemoryStore`]: 1,048,576 live ids, about 126 MiB when full
-/// of 36-byte ids (UUIDs). See [`MemoryStore`] for the measured memory per entry.
+/// The default capacity of a [`MemoryStore`]: 1,048,576 live ids, about 63 MiB when full
+/// (whatever the ids' length). See [`MemoryStore`] for the measured memory per entry.
 pub const DEFAULT_CAPACITY: usize = 1 << 20;
 
 /// How many slots of the capacity a shard takes from the shared pool at a time.
@@ -31,15 +31,18 @@ const EVICT_PER_INSERT: usize = 4;
 /// The most shards a store has.
 const MAX_SHARDS: usize = 1024;
 
-/// The most distinct namespaces a store holds ids of (per shard; one per kind of token is
-/// the norm).
-const MAX_NAMESPACES: usize = 1 << 16;
-
 /// The in-memory replay store: the embedded default, for a single server.
 ///
 /// - **Concurrent**: ids are spread over independently locked shards by a keyed hash
 ///   (SipHash with per-store random keys, so token issuers cannot aim ids at one shard); a
 ///   lock is held for one hash-table operation, never across a call out.
+/// - **Ids**: an id (namespace and `jti`) is held as a 128-bit digest under two per-store
+///   random keys (SipHash-1-3 with each), never as its bytes, so every id takes one 24-byte
+///   slot whatever its length, without an allocation. The same id always has the same digest,
+///   so a replay is always caught. Two different ids share a digest with probability 2^-128
+///   (the keys are secret, so an issuer cannot aim for it): with a million live ids, a fresh
+///   id is mistaken for a held one with probability below 2^-108, and the mistake is a fresh
+///   token refused as [`InsertOutcome::AlreadyPresent`], never a replay accepted.
 /// - **Atomic**: of many callers presenting the same id at once, exactly one is told
 ///   [`InsertOutcome::Inserted`].
 /// - **Time**: the store has no clock of its own. Its time is the latest
@@ -67,13 +70,12 @@ const MAX_NAMESPACES: usize = 1 << 16;
 /// # Memory
 ///
 /// Measured with distinct 36-byte ids (UUIDs) on x86-64 Linux, by the `memory` binary of
-/// `bench/replay/`: **76 to 126 bytes per id**, depending on where the hash tables are in
-/// their growth (76 bytes at 900,000 ids, 97 at 700,000, 126 at 1,048,576 just after they
-/// doubled). That is a 56-byte table slot holding the id inline (ids up to 36 bytes; a longer
-/// id adds a heap allocation of its length; the namespace is stored once per shard, the slot
-/// holds its index) and its hash (so that no id is ever hashed twice), plus a control byte,
-/// at the tables' load factor (44% to 87.5%), and 8 bytes in the expiry wheel. A full store
-/// of the default capacity takes about 126 MiB.
+/// `bench/replay/`: **39 to 63 bytes per id**, depending on where the hash tables are in
+/// their growth (39 bytes at 900,000 ids, 49 at 700,000, 63 at 1,048,576 just after they
+/// doubled), and the same for ids of any length. That is a 24-byte table slot (the id's
+/// digest and its expiry second) plus a control byte, at the tables' load factor (44% to
+/// 87.5%), and 8 bytes in the expiry wheel. A full store of the default capacity takes about
+/// 63 MiB.
 /// Tables do not shrink: after a burst the memory stays at the peak, which the capacity
 /// bounds.
 ///
@@ -97,7 +99,8 @@ const MAX_NAMESPACES: usize = 1 << 16;
 pub struct MemoryStore {
     shards: Box<[Shard]>,
     shard_mask: usize,
-    hasher: RandomState,
+    /// The two independent keys of the 128-bit digest of an id (one SipHash-1-3 each).
+    keys: [RandomState; 2],
     /// Slots of the capacity no shard has reserved. Invariant: this plus every shard's
     /// `quota` is `capacity`, and a shard holds at most `quota` ids.
     pool: AtomicUsize,
@@ -115,8 +118,6 @@ struct Shard(Mutex<ShardState>);
 
 struct ShardState {
     ids: HashTable<Entry>,
-    /// The namespaces of the ids this shard holds; an entry keeps an index into it.
-    namespaces: Vec<Box<str>>,
     /// Slots of the capacity this shard has taken from the pool, in chunks, so that the
     /// common insert touches no shared counter.
     quota: usize,
@@ -137,82 +138,28 @@ impl ShardState {
         }
         self.expiries.entry(forget_at).or_default().push(hash);
     }
-
-    fn namespace_index(&self, namespace: &str) -> Option<u16> {
-        let index = self
-            .namespaces
-            .iter()
-            .position(|held| **held == *namespace)?;
-        u16::try_from(index).ok()
-    }
 }
 
+/// One held id: its digest and when it may be forgotten. 24 bytes, whatever the id's length.
 struct Entry {
-    /// The id's keyed hash, kept so that neither eviction nor the table's rehashing (which
-    /// removals make frequent: they leave tombstones) ever hashes an id again.
+    /// The first half of the id's digest: the table's hash, and what picks the shard. Kept so
+    /// that neither eviction nor the table's rehashing (which removals make frequent: they
+    /// leave tombstones) ever hashes an id again.
     hash: u64,
+    /// The second half of the digest.
+    check: u64,
     /// Whole seconds on the store's time; the id is live while the store's time is before it.
     forget_at: i64,
-    id: Id,
 }
 
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(size_of::<Entry>() == 56, "the documented slot size");
+const _: () = assert!(size_of::<Entry>() == 24, "the documented slot size");
 
-/// The longest `jti` stored inline in its table slot (a UUID is 36 bytes); longer ones get a
-/// heap allocation of their own.
-const INLINE: usize = 36;
-
-/// A `jti`'s exact bytes and its namespace's index in the shard: inline when short, which
-/// saves an allocation and a cache miss per operation.
-enum Id {
-    Inline {
-        namespace: u16,
-        len: u8,
-        bytes: [u8; INLINE],
-    },
-    Boxed {
-        namespace: u16,
-        bytes: Box<[u8]>,
-    },
-}
-
-impl Id {
-    fn new(namespace: u16, jti: &str) -> Id {
-        let bytes = jti.as_bytes();
-        match u8::try_from(bytes.len()) {
-            Ok(len) if bytes.len() <= INLINE => {
-                let mut inline = [0; INLINE];
-                inline[..bytes.len()].copy_from_slice(bytes);
-                Id::Inline {
-                    namespace,
-                    len,
-                    bytes: inline,
-                }
-            }
-            _ => Id::Boxed {
-                namespace,
-                bytes: bytes.into(),
-            },
-        }
-    }
-
-    fn namespace(&self) -> u16 {
-        match self {
-            Id::Inline { namespace, .. } | Id::Boxed { namespace, .. } => *namespace,
-        }
-    }
-
-    fn jti(&self) -> &[u8] {
-        match self {
-            Id::Inline { len, bytes, .. } => &bytes[..usize::from(*len)],
-            Id::Boxed { bytes, .. } => bytes,
-        }
-    }
-
-    fn is(&self, namespace: u16, jti: &str) -> bool {
-        self.namespace() == namespace && self.jti() == jti.as_bytes()
-    }
+/// The 128-bit keyed digest that stands for an id (namespace and `jti`) in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Digest {
+    hash: u64,
+    check: u64,
 }
 
 /// Builds a [`MemoryStore`]: capacity, shards, retention margin.
@@ -281,14 +228,13 @@ impl MemoryStoreBuilder {
                 .map(|_| {
                     Shard(Mutex::new(ShardState {
                         ids: HashTable::new(),
-                        namespaces: Vec::new(),
                         quota: 0,
                         expiries: BTreeMap::new(),
                     }))
                 })
                 .collect(),
             shard_mask: shards - 1,
-            hasher: RandomState::new(),
+            keys: [RandomState::new(), RandomState::new()],
             pool: AtomicUsize::new(self.capacity),
             capacity: self.capacity,
             horizon: AtomicU64::new(f64::NEG_INFINITY.to_bits()),
@@ -324,15 +270,15 @@ impl MemoryStore {
     ///
     /// [`StoreError::Full`] when `capacity` ids are live and `id` is not one of them;
     /// [`StoreError::ClockBehind`] when `window.checked_at()` is further behind the store's
-    /// time than the retention margin; [`StoreError::Backend`] for a 65,536th namespace in
-    /// one shard.
+    /// time than the retention margin.
     pub fn insert_if_absent(
         &self,
         id: ReplayId<'_>,
         window: ReplayWindow,
     ) -> Result<InsertOutcome, StoreError> {
         let checked_at = window.checked_at().as_f64();
-        let hash = self.hash(id.namespace().as_bytes(), id.jti().as_bytes());
+        let digest = self.digest(id.namespace().as_bytes(), id.jti().as_bytes());
+        let hash = digest.hash;
         let index = self.shard_index(hash);
         for first_try in [true, false] {
             let mut guard = self.lock(index);
@@ -343,12 +289,9 @@ impl MemoryStore {
             let forget_at = ceil_secs(now + window.remaining_secs() + self.margin.as_secs_f64());
             let now_secs = floor_secs(now);
             self.evict(state, now_secs, EVICT_PER_INSERT);
-            let namespace = state.namespace_index(id.namespace());
-            if let Some(namespace) = namespace
-                && let Some(entry) = state.ids.find_mut(hash, |entry| {
-                    entry.hash == hash && entry.id.is(namespace, id.jti())
-                })
-            {
+            if let Some(entry) = state.ids.find_mut(hash, |entry| {
+                entry.hash == hash && entry.check == digest.check
+            }) {
                 if entry.forget_at > now_secs {
                     return Ok(InsertOutcome::AlreadyPresent);
                 }
@@ -367,25 +310,12 @@ impl MemoryStore {
                     capacity: self.capacity,
                 });
             }
-            let namespace = match namespace {
-                Some(namespace) => namespace,
-                None => {
-                    let next = u16::try_from(state.namespaces.len())
-                        .ok()
-                        .filter(|&next| usize::from(next) < MAX_NAMESPACES - 1)
-                        .ok_or_else(|| {
-                            StoreError::backend("the memory store holds 65,535 namespaces already")
-                        })?;
-                    state.namespaces.push(id.namespace().into());
-                    next
-                }
-            };
             state.ids.insert_unique(
                 hash,
                 Entry {
                     hash,
+                    check: digest.check,
                     forget_at,
-                    id: Id::new(namespace, id.jti()),
                 },
                 |entry| entry.hash,
             );
@@ -444,11 +374,13 @@ impl MemoryStore {
         Ok(now)
     }
 
-    fn hash(&self, namespace: &[u8], jti: &[u8]) -> u64 {
-        // The namespace's length, the namespace, the jti: the pair, not the concatenation
-        // (SipHash also mixes in the total length). SipHash is a stream: one write of the
-        // three together hashes as three writes do, and costs less, so short ids are packed.
-        let mut hasher = self.hasher.build_hasher();
+    /// The id's digest: two SipHash-1-3 under independent random keys, over the namespace's
+    /// length, the namespace and the `jti` (the pair, not the concatenation).
+    fn digest(&self, namespace: &[u8], jti: &[u8]) -> Digest {
+        let [first, second] = &self.keys;
+        let (mut first, mut second) = (first.build_hasher(), second.build_hasher());
+        // SipHash is a stream: one write of the three together hashes as three writes do, and
+        // costs less, so short ids are packed.
         let prefix = (namespace.len() as u64).to_le_bytes();
         let len = prefix.len() + namespace.len() + jti.len();
         let mut packed = [0_u8; 96];
@@ -458,13 +390,18 @@ impl MemoryStore {
             head.copy_from_slice(&prefix);
             middle.copy_from_slice(namespace);
             tail.copy_from_slice(jti);
-            hasher.write(buffer);
+            first.write(buffer);
+            second.write(buffer);
         } else {
-            hasher.write(&prefix);
-            hasher.write(namespace);
-            hasher.write(jti);
+            for part in [&prefix[..], namespace, jti] {
+                first.write(part);
+                second.write(part);
+            }
         }
-        hasher.finish()
+        Digest {
+            hash: first.finish(),
+            check: second.finish(),
+        }
     }
 
     fn shard_index(&self, hash: u64) -> usize {
@@ -687,6 +624,99 @@ mod tests {
             AlreadyPresent
         );
         assert_eq!(store.len(), 5);
+    }
+
+    #[test]
+    fn ids_of_any_length_are_told_apart_by_every_byte() {
+        let store = exact();
+        // Around the length where the digest stops packing the id on the stack, and well
+        // past it.
+        for len in [0, 1, 35, 36, 37, 80, 87, 88, 89, 90, 200, 4_096] {
+            // A namespace per length, so that lengths do not meet each other's ids.
+            let namespace = len.to_string();
+            let id = |jti| ReplayId::new(&namespace, jti);
+            let base = "x".repeat(len);
+            let variants: Vec<String> = (0..len.min(3))
+                .map(|at| {
+                    let mut bytes = base.clone().into_bytes();
+                    let last = len - 1 - at;
+                    bytes[last] = b'y';
+                    String::from_utf8(bytes).unwrap()
+                })
+                .chain([format!("{base}x")])
+                .collect();
+            assert_eq!(
+                store.insert_if_absent(id(&base), at(100, 200)).unwrap(),
+                Inserted
+            );
+            for variant in &variants {
+                assert_eq!(
+                    store.insert_if_absent(id(variant), at(100, 200)).unwrap(),
+                    Inserted,
+                    "{len}"
+                );
+            }
+            assert_eq!(
+                store.insert_if_absent(id(&base), at(100, 200)).unwrap(),
+                AlreadyPresent,
+                "{len}"
+            );
+            for variant in &variants {
+                assert_eq!(
+                    store.insert_if_absent(id(variant), at(100, 200)).unwrap(),
+                    AlreadyPresent,
+                    "{len}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_digest_is_keyed_per_store_and_covers_namespace_and_jti() {
+        let (one, other) = (MemoryStore::new(), MemoryStore::new());
+        let digest = |store: &MemoryStore, namespace: &str, jti: &str| {
+            store.digest(namespace.as_bytes(), jti.as_bytes())
+        };
+        assert_eq!(digest(&one, "ns", "a"), digest(&one, "ns", "a"));
+        assert_ne!(digest(&one, "ns", "a"), digest(&other, "ns", "a"));
+        assert_ne!(digest(&one, "ns", "a"), digest(&one, "ns", "b"));
+        assert_ne!(digest(&one, "ns:", "a"), digest(&one, "ns", ":a"));
+        // The two halves come from independent keys.
+        let halves = digest(&one, "ns", "a");
+        assert_ne!(halves.hash, halves.check);
+    }
+
+    #[test]
+    fn ids_sharing_the_table_hash_but_not_the_digest_are_kept_apart() {
+        // A 64-bit table-hash collision (about 2^-64 per pair, so forced here): the second
+        // half of the digest tells the ids apart.
+        let store = MemoryStore::builder()
+            .shards(1)
+            .retention_margin(Duration::ZERO)
+            .build();
+        let digest = store.digest(b"ns", b"a");
+        {
+            let mut state = store.lock(0);
+            state.ids.insert_unique(
+                digest.hash,
+                Entry {
+                    hash: digest.hash,
+                    check: !digest.check,
+                    forget_at: 1_000,
+                },
+                |entry| entry.hash,
+            );
+            state.quota = 64;
+        }
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(100, 200)).unwrap(),
+            Inserted
+        );
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(100, 200)).unwrap(),
+            AlreadyPresent
+        );
+        assert_eq!(store.len(), 2);
     }
 
     #[test]
