@@ -23,7 +23,7 @@ pub const DEFAULT_CAPACITY: usize = 1 << 20;
 /// How many slots of the capacity a shard takes from the shared pool at a time.
 const QUOTA_CHUNK: usize = 64;
 
-/// How many expired ids an insert evicts from its shard, at most, before inserting. Each
+/// How many expired ids an insert evicts from its shard, at most, once it has answered. Each
 /// insert adds at most one id, so a backlog of expired ids shrinks with every insert, and no
 /// insert ever pays for more than this many evictions (except when the store is full).
 const EVICT_PER_INSERT: usize = 4;
@@ -55,7 +55,7 @@ const MAX_SHARDS: usize = 1024;
 ///   leeways differ by more) is refused with [`StoreError::ClockBehind`]: the store may have
 ///   forgotten ids that validation would still accept, so it fails closed rather than answer
 ///   `Inserted` for a token it cannot protect.
-/// - **Expiry**: expired ids are evicted incrementally: each insert first evicts at most four
+/// - **Expiry**: expired ids are evicted incrementally: each insert also evicts at most four
 ///   expired ids of its shard, soonest-expiring first, so there is never a sweep of the whole
 ///   store.
 /// - **Bounded**: at most `capacity` ids are held ([`DEFAULT_CAPACITY`] by default; shards
@@ -288,39 +288,44 @@ impl MemoryStore {
             let now = self.advance(checked_at)?;
             let forget_at = ceil_secs(now + window.remaining_secs() + self.margin.as_secs_f64());
             let now_secs = floor_secs(now);
-            self.evict(state, now_secs, EVICT_PER_INSERT);
-            if let Some(entry) = state.ids.find_mut(hash, |entry| {
+            let outcome = if let Some(entry) = state.ids.find_mut(hash, |entry| {
                 entry.hash == hash && entry.check == digest.check
             }) {
                 if entry.forget_at > now_secs {
-                    return Ok(InsertOutcome::AlreadyPresent);
+                    InsertOutcome::AlreadyPresent
+                } else {
+                    // Expired but not yet evicted: refresh it in place.
+                    entry.forget_at = forget_at;
+                    state.schedule(forget_at, hash);
+                    InsertOutcome::Inserted
                 }
-                // Expired but not yet evicted: refresh it in place.
-                entry.forget_at = forget_at;
-                state.schedule(forget_at, hash);
-                return Ok(InsertOutcome::Inserted);
-            }
-            if state.ids.len() >= state.quota && !self.make_room(state, now_secs) {
-                drop(guard);
-                if first_try {
-                    self.reclaim_spare_quota(now_secs, index);
-                    continue;
+            } else {
+                if state.ids.len() >= state.quota && !self.make_room(state, now_secs) {
+                    drop(guard);
+                    if first_try {
+                        self.reclaim_spare_quota(now_secs, index);
+                        continue;
+                    }
+                    return Err(StoreError::Full {
+                        capacity: self.capacity,
+                    });
                 }
-                return Err(StoreError::Full {
-                    capacity: self.capacity,
-                });
-            }
-            state.ids.insert_unique(
-                hash,
-                Entry {
+                state.ids.insert_unique(
                     hash,
-                    check: digest.check,
-                    forget_at,
-                },
-                |entry| entry.hash,
-            );
-            state.schedule(forget_at, hash);
-            return Ok(InsertOutcome::Inserted);
+                    Entry {
+                        hash,
+                        check: digest.check,
+                        forget_at,
+                    },
+                    |entry| entry.hash,
+                );
+                state.schedule(forget_at, hash);
+                InsertOutcome::Inserted
+            };
+            // After the insert, not before: the reads of the evicted ids' slots then overlap
+            // the write of the new one, where each would otherwise wait for the other.
+            self.evict(state, now_secs, EVICT_PER_INSERT);
+            return Ok(outcome);
         }
         Err(StoreError::Full {
             capacity: self.capacity,
