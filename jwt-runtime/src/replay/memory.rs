@@ -36,9 +36,9 @@ const MAX_SHARDS: usize = 1024;
 /// - **Concurrent**: ids are spread over independently locked shards by a keyed hash
 ///   (SipHash with per-store random keys, so token issuers cannot aim ids at one shard); a
 ///   lock is held for one hash-table operation, never across a call out.
-/// - **Ids**: an id (namespace and `jti`) is held as a 128-bit digest under two per-store
-///   random keys (SipHash-1-3 with each), never as its bytes, so every id takes one 24-byte
-///   slot whatever its length, without an allocation. The same id always has the same digest,
+/// - **Ids**: an id (namespace and `jti`) is held as a 128-bit digest under a per-store
+///   random key (two SipHash-1-3 of the id, told apart by a leading byte), never as its
+///   bytes, so every id takes one 24-byte slot whatever its length, without an allocation. The same id always has the same digest,
 ///   so a replay is always caught. Two different ids share a digest with probability 2^-128
 ///   (the keys are secret, so an issuer cannot aim for it): with a million live ids, a fresh
 ///   id is mistaken for a held one with probability below 2^-108, and the mistake is a fresh
@@ -99,8 +99,8 @@ const MAX_SHARDS: usize = 1024;
 pub struct MemoryStore {
     shards: Box<[Shard]>,
     shard_mask: usize,
-    /// The two independent keys of the 128-bit digest of an id (one SipHash-1-3 each).
-    keys: [RandomState; 2],
+    /// The key of the ids' digests.
+    hasher: RandomState,
     /// Slots of the capacity no shard has reserved. Invariant: this plus every shard's
     /// `quota` is `capacity`, and a shard holds at most `quota` ids.
     pool: AtomicUsize,
@@ -234,7 +234,7 @@ impl MemoryStoreBuilder {
                 })
                 .collect(),
             shard_mask: shards - 1,
-            keys: [RandomState::new(), RandomState::new()],
+            hasher: RandomState::new(),
             pool: AtomicUsize::new(self.capacity),
             capacity: self.capacity,
             horizon: AtomicU64::new(f64::NEG_INFINITY.to_bits()),
@@ -379,28 +379,33 @@ impl MemoryStore {
         Ok(now)
     }
 
-    /// The id's digest: two SipHash-1-3 under independent random keys, over the namespace's
-    /// length, the namespace and the `jti` (the pair, not the concatenation).
+    /// The id's digest: two SipHash-1-3 under the store's key, of a domain byte (0, then 1)
+    /// followed by the namespace's length, the namespace and the `jti` (the pair, not the
+    /// concatenation). Under one key, distinct inputs give unrelated outputs: the two halves
+    /// make one 128-bit keyed digest.
     fn digest(&self, namespace: &[u8], jti: &[u8]) -> Digest {
-        let [first, second] = &self.keys;
-        let (mut first, mut second) = (first.build_hasher(), second.build_hasher());
-        // SipHash is a stream: one write of the three together hashes as three writes do, and
-        // costs less, so short ids are packed.
+        let (mut first, mut second) = (self.hasher.build_hasher(), self.hasher.build_hasher());
+        // SipHash is a stream: one write of the whole hashes as several writes do, and costs
+        // less, so short ids are packed.
         let prefix = (namespace.len() as u64).to_le_bytes();
-        let len = prefix.len() + namespace.len() + jti.len();
+        let len = 1 + prefix.len() + namespace.len() + jti.len();
         let mut packed = [0_u8; 96];
         if let Some(buffer) = packed.get_mut(..len) {
-            let (head, rest) = buffer.split_at_mut(prefix.len());
+            // buffer[0] is the domain byte, 0 for now.
+            let (head, rest) = buffer[1..].split_at_mut(prefix.len());
             let (middle, tail) = rest.split_at_mut(namespace.len());
             head.copy_from_slice(&prefix);
             middle.copy_from_slice(namespace);
             tail.copy_from_slice(jti);
             first.write(buffer);
+            buffer[0] = 1;
             second.write(buffer);
         } else {
-            for part in [&prefix[..], namespace, jti] {
-                first.write(part);
-                second.write(part);
+            for (hasher, domain) in [(&mut first, 0_u8), (&mut second, 1)] {
+                hasher.write(&[domain]);
+                hasher.write(&prefix);
+                hasher.write(namespace);
+                hasher.write(jti);
             }
         }
         Digest {
@@ -686,7 +691,7 @@ mod tests {
         assert_ne!(digest(&one, "ns", "a"), digest(&other, "ns", "a"));
         assert_ne!(digest(&one, "ns", "a"), digest(&one, "ns", "b"));
         assert_ne!(digest(&one, "ns:", "a"), digest(&one, "ns", ":a"));
-        // The two halves come from independent keys.
+        // The two halves hash distinct inputs.
         let halves = digest(&one, "ns", "a");
         assert_ne!(halves.hash, halves.check);
     }
