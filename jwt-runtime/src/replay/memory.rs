@@ -37,7 +37,7 @@ const MAX_SHARDS: usize = 1024;
 ///   (SipHash with per-store random keys, so token issuers cannot aim ids at one shard); a
 ///   lock is held for one hash-table operation, never across a call out.
 /// - **Ids**: an id (namespace and `jti`) is held as a 128-bit digest under a per-store
-///   random key (two SipHash-1-3 of the id, told apart by a leading byte), never as its
+///   random key (two SipHash-1-3 of the id, told apart by one bit), never as its
 ///   bytes, so every id takes one 24-byte slot whatever its length, without an allocation. The same id always has the same digest,
 ///   so a replay is always caught. Two different ids share a digest with probability 2^-128
 ///   (the keys are secret, so an issuer cannot aim for it): with a million live ids, a fresh
@@ -379,31 +379,31 @@ impl MemoryStore {
         Ok(now)
     }
 
-    /// The id's digest: two SipHash-1-3 under the store's key, of a domain byte (0, then 1)
-    /// followed by the namespace's length, the namespace and the `jti` (the pair, not the
-    /// concatenation). Under one key, distinct inputs give unrelated outputs: the two halves
-    /// make one 128-bit keyed digest.
+    /// The id's digest: two SipHash-1-3 under the store's key, of the namespace's length,
+    /// the namespace and the `jti` (the pair, not the concatenation), told apart by the top
+    /// bit of the length (0, then 1; no length reaches it). Under one key, distinct inputs
+    /// give unrelated outputs: the two halves make one 128-bit keyed digest.
     fn digest(&self, namespace: &[u8], jti: &[u8]) -> Digest {
+        const SECOND: u64 = 1 << 63;
         let (mut first, mut second) = (self.hasher.build_hasher(), self.hasher.build_hasher());
+        let length = namespace.len() as u64;
         // SipHash is a stream: one write of the whole hashes as several writes do, and costs
         // less, so short ids are packed.
-        let prefix = (namespace.len() as u64).to_le_bytes();
-        let len = 1 + prefix.len() + namespace.len() + jti.len();
+        let len = size_of::<u64>() + namespace.len() + jti.len();
         let mut packed = [0_u8; 96];
         if let Some(buffer) = packed.get_mut(..len) {
-            // buffer[0] is the domain byte, 0 for now.
-            let (head, rest) = buffer[1..].split_at_mut(prefix.len());
+            let (head, rest) = buffer.split_at_mut(size_of::<u64>());
             let (middle, tail) = rest.split_at_mut(namespace.len());
-            head.copy_from_slice(&prefix);
+            head.copy_from_slice(&length.to_le_bytes());
             middle.copy_from_slice(namespace);
             tail.copy_from_slice(jti);
             first.write(buffer);
-            buffer[0] = 1;
+            // A whole word, where a single byte would stall the word's read that follows.
+            buffer[..size_of::<u64>()].copy_from_slice(&(length | SECOND).to_le_bytes());
             second.write(buffer);
         } else {
-            for (hasher, domain) in [(&mut first, 0_u8), (&mut second, 1)] {
-                hasher.write(&[domain]);
-                hasher.write(&prefix);
+            for (hasher, domain) in [(&mut first, 0), (&mut second, SECOND)] {
+                hasher.write(&(length | domain).to_le_bytes());
                 hasher.write(namespace);
                 hasher.write(jti);
             }
