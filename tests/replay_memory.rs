@@ -9,7 +9,9 @@ mod store_contract;
 use std::sync::Arc;
 use std::time::Duration;
 
-use jwt_runtime::replay::{MemoryStore, ReplayId, ReplayStore, ReplayWindow, StoreError};
+use jwt_runtime::replay::{
+    InsertOutcome, MemoryStore, ReplayId, ReplayStore, ReplayWindow, StoreError,
+};
 use jwt_runtime::{Claims, Error, HmacKey, Hs256, ManualClock, NumericDate, Validation, dangerous};
 
 const ISSUED: i64 = 1_700_000_000;
@@ -349,6 +351,36 @@ fn every_expired_id_is_evicted_after_a_burst_sharing_one_expiry_second() {
             .unwrap();
     }
     assert_eq!(store.len(), drains, "expired ids were left behind");
+}
+
+#[test]
+fn ids_of_any_length_in_any_number_of_namespaces_take_one_slot_each() {
+    // Ids are held as digests: a long `jti` is as welcome as a short one, and there is no
+    // limit on namespaces (one per kind of token is the norm; 70,000 here, all in one shard).
+    let store = MemoryStore::builder()
+        .shards(1)
+        .retention_margin(Duration::ZERO)
+        .build();
+    let window = ReplayWindow::new(
+        NumericDate::from_secs(ISSUED),
+        NumericDate::from_secs(ISSUED + LIFETIME),
+    );
+    let long = "j".repeat(1_000);
+    let namespaces: Vec<String> = (0..70_000).map(|n| format!("kind-{n}")).collect();
+    for round in [InsertOutcome::Inserted, InsertOutcome::AlreadyPresent] {
+        for namespace in &namespaces {
+            for jti in ["a", long.as_str()] {
+                assert_eq!(
+                    store
+                        .insert_if_absent(ReplayId::new(namespace, jti), window)
+                        .unwrap(),
+                    round,
+                    "{namespace}"
+                );
+            }
+        }
+    }
+    assert_eq!(store.len(), 2 * namespaces.len());
 }
 
 /// A one-use kind for another audience.

@@ -14,6 +14,9 @@ use jwt_replay_bench::{LIFETIME, TICK_EVERY, TickingClock, fresh_id};
 use jwt_runtime::Clock;
 use jwt_runtime::replay::{InsertOutcome, MemoryStore, ReplayId, ReplayWindow};
 
+/// Consumes one fresh id at the clock's time.
+type Insert<'a> = &'a dyn Fn(&str, &TickingClock);
+
 fn main() {
     let mut criterion = Criterion::default()
         .configure_from_args()
@@ -40,7 +43,7 @@ fn main() {
         TickingClock::at(1_700_000_000),
         TickingClock::at(1_700_000_000),
     );
-    let contenders: [(&str, &TickingClock, &dyn Fn(&str, &TickingClock)); 3] = [
+    let contenders: [(&str, &TickingClock, Insert<'_>); 3] = [
         ("insert_fresh/1", &clock, &|id, clock| {
             let outcome = store.insert_if_absent(ReplayId::new("bench", id), expiry(clock));
             assert_eq!(black_box(outcome).unwrap(), InsertOutcome::Inserted);

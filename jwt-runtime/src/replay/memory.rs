@@ -16,14 +16,14 @@ use super::{
     StoreError,
 };
 
-/// The default capacity of a [`MemoryStore`]: 1,048,576 live ids, about 126 MiB when full
-/// of 36-byte ids (UUIDs). See [`MemoryStore`] for the measured memory per entry.
+/// The default capacity of a [`MemoryStore`]: 1,048,576 live ids, about 63 MiB when full
+/// (whatever the ids' length). See [`MemoryStore`] for the measured memory per entry.
 pub const DEFAULT_CAPACITY: usize = 1 << 20;
 
 /// How many slots of the capacity a shard takes from the shared pool at a time.
 const QUOTA_CHUNK: usize = 64;
 
-/// How many expired ids an insert evicts from its shard, at most, before inserting. Each
+/// How many expired ids an insert evicts from its shard, at most, once it has answered. Each
 /// insert adds at most one id, so a backlog of expired ids shrinks with every insert, and no
 /// insert ever pays for more than this many evictions (except when the store is full).
 const EVICT_PER_INSERT: usize = 4;
@@ -31,15 +31,18 @@ const EVICT_PER_INSERT: usize = 4;
 /// The most shards a store has.
 const MAX_SHARDS: usize = 1024;
 
-/// The most distinct namespaces a store holds ids of (per shard; one per kind of token is
-/// the norm).
-const MAX_NAMESPACES: usize = 1 << 16;
-
 /// The in-memory replay store: the embedded default, for a single server.
 ///
 /// - **Concurrent**: ids are spread over independently locked shards by a keyed hash
 ///   (SipHash with per-store random keys, so token issuers cannot aim ids at one shard); a
 ///   lock is held for one hash-table operation, never across a call out.
+/// - **Ids**: an id (namespace and `jti`) is held as a 128-bit digest under a per-store
+///   random key (two SipHash-1-3 of the id, told apart by one bit), never as its
+///   bytes, so every id takes one 24-byte slot whatever its length, without an allocation. The same id always has the same digest,
+///   so a replay is always caught. Two different ids share a digest with probability 2^-128
+///   (the keys are secret, so an issuer cannot aim for it): with a million live ids, a fresh
+///   id is mistaken for a held one with probability below 2^-108, and the mistake is a fresh
+///   token refused as [`InsertOutcome::AlreadyPresent`], never a replay accepted.
 /// - **Atomic**: of many callers presenting the same id at once, exactly one is told
 ///   [`InsertOutcome::Inserted`].
 /// - **Time**: the store has no clock of its own. Its time is the latest
@@ -52,7 +55,7 @@ const MAX_NAMESPACES: usize = 1 << 16;
 ///   leeways differ by more) is refused with [`StoreError::ClockBehind`]: the store may have
 ///   forgotten ids that validation would still accept, so it fails closed rather than answer
 ///   `Inserted` for a token it cannot protect.
-/// - **Expiry**: expired ids are evicted incrementally: each insert first evicts at most four
+/// - **Expiry**: expired ids are evicted incrementally: each insert also evicts at most four
 ///   expired ids of its shard, soonest-expiring first, so there is never a sweep of the whole
 ///   store.
 /// - **Bounded**: at most `capacity` ids are held ([`DEFAULT_CAPACITY`] by default; shards
@@ -67,13 +70,12 @@ const MAX_NAMESPACES: usize = 1 << 16;
 /// # Memory
 ///
 /// Measured with distinct 36-byte ids (UUIDs) on x86-64 Linux, by the `memory` binary of
-/// `bench/replay/`: **76 to 126 bytes per id**, depending on where the hash tables are in
-/// their growth (76 bytes at 900,000 ids, 97 at 700,000, 126 at 1,048,576 just after they
-/// doubled). That is a 56-byte table slot holding the id inline (ids up to 36 bytes; a longer
-/// id adds a heap allocation of its length; the namespace is stored once per shard, the slot
-/// holds its index) and its hash (so that no id is ever hashed twice), plus a control byte,
-/// at the tables' load factor (44% to 87.5%), and 8 bytes in the expiry wheel. A full store
-/// of the default capacity takes about 126 MiB.
+/// `bench/replay/`: **39 to 63 bytes per id**, depending on where the hash tables are in
+/// their growth (39 bytes at 900,000 ids, 49 at 700,000, 63 at 1,048,576 just after they
+/// doubled), and the same for ids of any length. That is a 24-byte table slot (the id's
+/// digest and its expiry second) plus a control byte, at the tables' load factor (44% to
+/// 87.5%), and 8 bytes in the expiry wheel. A full store of the default capacity takes about
+/// 63 MiB.
 /// Tables do not shrink: after a burst the memory stays at the peak, which the capacity
 /// bounds.
 ///
@@ -97,6 +99,7 @@ const MAX_NAMESPACES: usize = 1 << 16;
 pub struct MemoryStore {
     shards: Box<[Shard]>,
     shard_mask: usize,
+    /// The key of the ids' digests.
     hasher: RandomState,
     /// Slots of the capacity no shard has reserved. Invariant: this plus every shard's
     /// `quota` is `capacity`, and a shard holds at most `quota` ids.
@@ -115,8 +118,6 @@ struct Shard(Mutex<ShardState>);
 
 struct ShardState {
     ids: HashTable<Entry>,
-    /// The namespaces of the ids this shard holds; an entry keeps an index into it.
-    namespaces: Vec<Box<str>>,
     /// Slots of the capacity this shard has taken from the pool, in chunks, so that the
     /// common insert touches no shared counter.
     quota: usize,
@@ -137,82 +138,28 @@ impl ShardState {
         }
         self.expiries.entry(forget_at).or_default().push(hash);
     }
-
-    fn namespace_index(&self, namespace: &str) -> Option<u16> {
-        let index = self
-            .namespaces
-            .iter()
-            .position(|held| **held == *namespace)?;
-        u16::try_from(index).ok()
-    }
 }
 
+/// One held id: its digest and when it may be forgotten. 24 bytes, whatever the id's length.
 struct Entry {
-    /// The id's keyed hash, kept so that neither eviction nor the table's rehashing (which
-    /// removals make frequent: they leave tombstones) ever hashes an id again.
+    /// The first half of the id's digest: the table's hash, and what picks the shard. Kept so
+    /// that neither eviction nor the table's rehashing (which removals make frequent: they
+    /// leave tombstones) ever hashes an id again.
     hash: u64,
+    /// The second half of the digest.
+    check: u64,
     /// Whole seconds on the store's time; the id is live while the store's time is before it.
     forget_at: i64,
-    id: Id,
 }
 
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(size_of::<Entry>() == 56, "the documented slot size");
+const _: () = assert!(size_of::<Entry>() == 24, "the documented slot size");
 
-/// The longest `jti` stored inline in its table slot (a UUID is 36 bytes); longer ones get a
-/// heap allocation of their own.
-const INLINE: usize = 36;
-
-/// A `jti`'s exact bytes and its namespace's index in the shard: inline when short, which
-/// saves an allocation and a cache miss per operation.
-enum Id {
-    Inline {
-        namespace: u16,
-        len: u8,
-        bytes: [u8; INLINE],
-    },
-    Boxed {
-        namespace: u16,
-        bytes: Box<[u8]>,
-    },
-}
-
-impl Id {
-    fn new(namespace: u16, jti: &str) -> Id {
-        let bytes = jti.as_bytes();
-        match u8::try_from(bytes.len()) {
-            Ok(len) if bytes.len() <= INLINE => {
-                let mut inline = [0; INLINE];
-                inline[..bytes.len()].copy_from_slice(bytes);
-                Id::Inline {
-                    namespace,
-                    len,
-                    bytes: inline,
-                }
-            }
-            _ => Id::Boxed {
-                namespace,
-                bytes: bytes.into(),
-            },
-        }
-    }
-
-    fn namespace(&self) -> u16 {
-        match self {
-            Id::Inline { namespace, .. } | Id::Boxed { namespace, .. } => *namespace,
-        }
-    }
-
-    fn jti(&self) -> &[u8] {
-        match self {
-            Id::Inline { len, bytes, .. } => &bytes[..usize::from(*len)],
-            Id::Boxed { bytes, .. } => bytes,
-        }
-    }
-
-    fn is(&self, namespace: u16, jti: &str) -> bool {
-        self.namespace() == namespace && self.jti() == jti.as_bytes()
-    }
+/// The 128-bit keyed digest that stands for an id (namespace and `jti`) in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Digest {
+    hash: u64,
+    check: u64,
 }
 
 /// Builds a [`MemoryStore`]: capacity, shards, retention margin.
@@ -281,7 +228,6 @@ impl MemoryStoreBuilder {
                 .map(|_| {
                     Shard(Mutex::new(ShardState {
                         ids: HashTable::new(),
-                        namespaces: Vec::new(),
                         quota: 0,
                         expiries: BTreeMap::new(),
                     }))
@@ -324,15 +270,15 @@ impl MemoryStore {
     ///
     /// [`StoreError::Full`] when `capacity` ids are live and `id` is not one of them;
     /// [`StoreError::ClockBehind`] when `window.checked_at()` is further behind the store's
-    /// time than the retention margin; [`StoreError::Backend`] for a 65,536th namespace in
-    /// one shard.
+    /// time than the retention margin.
     pub fn insert_if_absent(
         &self,
         id: ReplayId<'_>,
         window: ReplayWindow,
     ) -> Result<InsertOutcome, StoreError> {
         let checked_at = window.checked_at().as_f64();
-        let hash = self.hash(id.namespace().as_bytes(), id.jti().as_bytes());
+        let digest = self.digest(id.namespace().as_bytes(), id.jti().as_bytes());
+        let hash = digest.hash;
         let index = self.shard_index(hash);
         for first_try in [true, false] {
             let mut guard = self.lock(index);
@@ -342,55 +288,44 @@ impl MemoryStore {
             let now = self.advance(checked_at)?;
             let forget_at = ceil_secs(now + window.remaining_secs() + self.margin.as_secs_f64());
             let now_secs = floor_secs(now);
-            self.evict(state, now_secs, EVICT_PER_INSERT);
-            let namespace = state.namespace_index(id.namespace());
-            if let Some(namespace) = namespace
-                && let Some(entry) = state.ids.find_mut(hash, |entry| {
-                    entry.hash == hash && entry.id.is(namespace, id.jti())
-                })
-            {
+            let outcome = if let Some(entry) = state.ids.find_mut(hash, |entry| {
+                entry.hash == hash && entry.check == digest.check
+            }) {
                 if entry.forget_at > now_secs {
-                    return Ok(InsertOutcome::AlreadyPresent);
+                    InsertOutcome::AlreadyPresent
+                } else {
+                    // Expired but not yet evicted: refresh it in place.
+                    entry.forget_at = forget_at;
+                    state.schedule(forget_at, hash);
+                    InsertOutcome::Inserted
                 }
-                // Expired but not yet evicted: refresh it in place.
-                entry.forget_at = forget_at;
-                state.schedule(forget_at, hash);
-                return Ok(InsertOutcome::Inserted);
-            }
-            if state.ids.len() >= state.quota && !self.make_room(state, now_secs) {
-                drop(guard);
-                if first_try {
-                    self.reclaim_spare_quota(now_secs, index);
-                    continue;
+            } else {
+                if state.ids.len() >= state.quota && !self.make_room(state, now_secs) {
+                    drop(guard);
+                    if first_try {
+                        self.reclaim_spare_quota(now_secs, index);
+                        continue;
+                    }
+                    return Err(StoreError::Full {
+                        capacity: self.capacity,
+                    });
                 }
-                return Err(StoreError::Full {
-                    capacity: self.capacity,
-                });
-            }
-            let namespace = match namespace {
-                Some(namespace) => namespace,
-                None => {
-                    let next = u16::try_from(state.namespaces.len())
-                        .ok()
-                        .filter(|&next| usize::from(next) < MAX_NAMESPACES - 1)
-                        .ok_or_else(|| {
-                            StoreError::backend("the memory store holds 65,535 namespaces already")
-                        })?;
-                    state.namespaces.push(id.namespace().into());
-                    next
-                }
-            };
-            state.ids.insert_unique(
-                hash,
-                Entry {
+                state.ids.insert_unique(
                     hash,
-                    forget_at,
-                    id: Id::new(namespace, id.jti()),
-                },
-                |entry| entry.hash,
-            );
-            state.schedule(forget_at, hash);
-            return Ok(InsertOutcome::Inserted);
+                    Entry {
+                        hash,
+                        check: digest.check,
+                        forget_at,
+                    },
+                    |entry| entry.hash,
+                );
+                state.schedule(forget_at, hash);
+                InsertOutcome::Inserted
+            };
+            // After the insert, not before: the reads of the evicted ids' slots then overlap
+            // the write of the new one, where each would otherwise wait for the other.
+            self.evict(state, now_secs, EVICT_PER_INSERT);
+            return Ok(outcome);
         }
         Err(StoreError::Full {
             capacity: self.capacity,
@@ -444,27 +379,39 @@ impl MemoryStore {
         Ok(now)
     }
 
-    fn hash(&self, namespace: &[u8], jti: &[u8]) -> u64 {
-        // The namespace's length, the namespace, the jti: the pair, not the concatenation
-        // (SipHash also mixes in the total length). SipHash is a stream: one write of the
-        // three together hashes as three writes do, and costs less, so short ids are packed.
-        let mut hasher = self.hasher.build_hasher();
-        let prefix = (namespace.len() as u64).to_le_bytes();
-        let len = prefix.len() + namespace.len() + jti.len();
+    /// The id's digest: two SipHash-1-3 under the store's key, of the namespace's length,
+    /// the namespace and the `jti` (the pair, not the concatenation), told apart by the top
+    /// bit of the length (0, then 1; no length reaches it). Under one key, distinct inputs
+    /// give unrelated outputs: the two halves make one 128-bit keyed digest.
+    fn digest(&self, namespace: &[u8], jti: &[u8]) -> Digest {
+        const SECOND: u64 = 1 << 63;
+        let (mut first, mut second) = (self.hasher.build_hasher(), self.hasher.build_hasher());
+        let length = namespace.len() as u64;
+        // SipHash is a stream: one write of the whole hashes as several writes do, and costs
+        // less, so short ids are packed.
+        let len = size_of::<u64>() + namespace.len() + jti.len();
         let mut packed = [0_u8; 96];
         if let Some(buffer) = packed.get_mut(..len) {
-            let (head, rest) = buffer.split_at_mut(prefix.len());
+            let (head, rest) = buffer.split_at_mut(size_of::<u64>());
             let (middle, tail) = rest.split_at_mut(namespace.len());
-            head.copy_from_slice(&prefix);
+            head.copy_from_slice(&length.to_le_bytes());
             middle.copy_from_slice(namespace);
             tail.copy_from_slice(jti);
-            hasher.write(buffer);
+            first.write(buffer);
+            // A whole word, where a single byte would stall the word's read that follows.
+            buffer[..size_of::<u64>()].copy_from_slice(&(length | SECOND).to_le_bytes());
+            second.write(buffer);
         } else {
-            hasher.write(&prefix);
-            hasher.write(namespace);
-            hasher.write(jti);
+            for (hasher, domain) in [(&mut first, 0), (&mut second, SECOND)] {
+                hasher.write(&(length | domain).to_le_bytes());
+                hasher.write(namespace);
+                hasher.write(jti);
+            }
         }
-        hasher.finish()
+        Digest {
+            hash: first.finish(),
+            check: second.finish(),
+        }
     }
 
     fn shard_index(&self, hash: u64) -> usize {
@@ -687,6 +634,99 @@ mod tests {
             AlreadyPresent
         );
         assert_eq!(store.len(), 5);
+    }
+
+    #[test]
+    fn ids_of_any_length_are_told_apart_by_every_byte() {
+        let store = exact();
+        // Around the length where the digest stops packing the id on the stack, and well
+        // past it.
+        for len in [0, 1, 35, 36, 37, 80, 87, 88, 89, 90, 200, 4_096] {
+            // A namespace per length, so that lengths do not meet each other's ids.
+            let namespace = len.to_string();
+            let id = |jti| ReplayId::new(&namespace, jti);
+            let base = "x".repeat(len);
+            let variants: Vec<String> = (0..len.min(3))
+                .map(|at| {
+                    let mut bytes = base.clone().into_bytes();
+                    let last = len - 1 - at;
+                    bytes[last] = b'y';
+                    String::from_utf8(bytes).unwrap()
+                })
+                .chain([format!("{base}x")])
+                .collect();
+            assert_eq!(
+                store.insert_if_absent(id(&base), at(100, 200)).unwrap(),
+                Inserted
+            );
+            for variant in &variants {
+                assert_eq!(
+                    store.insert_if_absent(id(variant), at(100, 200)).unwrap(),
+                    Inserted,
+                    "{len}"
+                );
+            }
+            assert_eq!(
+                store.insert_if_absent(id(&base), at(100, 200)).unwrap(),
+                AlreadyPresent,
+                "{len}"
+            );
+            for variant in &variants {
+                assert_eq!(
+                    store.insert_if_absent(id(variant), at(100, 200)).unwrap(),
+                    AlreadyPresent,
+                    "{len}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_digest_is_keyed_per_store_and_covers_namespace_and_jti() {
+        let (one, other) = (MemoryStore::new(), MemoryStore::new());
+        let digest = |store: &MemoryStore, namespace: &str, jti: &str| {
+            store.digest(namespace.as_bytes(), jti.as_bytes())
+        };
+        assert_eq!(digest(&one, "ns", "a"), digest(&one, "ns", "a"));
+        assert_ne!(digest(&one, "ns", "a"), digest(&other, "ns", "a"));
+        assert_ne!(digest(&one, "ns", "a"), digest(&one, "ns", "b"));
+        assert_ne!(digest(&one, "ns:", "a"), digest(&one, "ns", ":a"));
+        // The two halves hash distinct inputs.
+        let halves = digest(&one, "ns", "a");
+        assert_ne!(halves.hash, halves.check);
+    }
+
+    #[test]
+    fn ids_sharing_the_table_hash_but_not_the_digest_are_kept_apart() {
+        // A 64-bit table-hash collision (about 2^-64 per pair, so forced here): the second
+        // half of the digest tells the ids apart.
+        let store = MemoryStore::builder()
+            .shards(1)
+            .retention_margin(Duration::ZERO)
+            .build();
+        let digest = store.digest(b"ns", b"a");
+        {
+            let mut state = store.lock(0);
+            state.ids.insert_unique(
+                digest.hash,
+                Entry {
+                    hash: digest.hash,
+                    check: !digest.check,
+                    forget_at: 1_000,
+                },
+                |entry| entry.hash,
+            );
+            state.quota = 64;
+        }
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(100, 200)).unwrap(),
+            Inserted
+        );
+        assert_eq!(
+            store.insert_if_absent(id("a"), at(100, 200)).unwrap(),
+            AlreadyPresent
+        );
+        assert_eq!(store.len(), 2);
     }
 
     #[test]

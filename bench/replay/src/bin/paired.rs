@@ -5,9 +5,13 @@
 //! `benches/memory.rs` (its own clock ticks every 65,536 ids, ids live two ticks), reached
 //! before timing.
 //!
-//! `paired [rounds] [burst]` (defaults 400 and 2,000); `paired --profile store|baseline|floor N`
-//! inserts N fresh ids into a warmed store and nothing else (for `valgrind --tool=callgrind`:
-//! instructions per insert are (I(N) - I(0)) / N).
+//! `paired [rounds] [burst] [tick]` (defaults 400, 2,000 and 65,536): `tick` is how many ids
+//! each clock tick takes; a store holds two to three ticks' worth (130,000 to 200,000 ids by
+//! default: megabytes of tables, more than a core's L2, so that most table accesses miss the
+//! cache, as in a busy service). `tick` 2,048 holds 4,000 to 6,000 ids, whose tables stay in
+//! cache: that separates the cost of the instructions from the memory stalls. `paired --profile store|baseline|floor|ids N` inserts N fresh ids into a
+//! warmed store and nothing else (for `valgrind --tool=callgrind`: instructions per insert
+//! are (I(N) - I(0)) / N, less the same for `ids`, which only makes the ids).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -18,20 +22,25 @@ use jwt_replay_bench::{LIFETIME, TICK_EVERY, TickingClock, fresh_id};
 use jwt_runtime::Clock;
 use jwt_runtime::replay::{InsertOutcome, MemoryStore, ReplayId, ReplayWindow};
 
+/// Consumes one id in a window; true when it was fresh.
+type Insert = Box<dyn Fn(&str, ReplayWindow) -> bool>;
+
 /// One store under test, with its own clock and count of ids consumed.
 struct Contender {
     name: &'static str,
     clock: TickingClock,
     made: u64,
-    insert: Box<dyn Fn(&str, ReplayWindow) -> bool>,
+    tick_every: u64,
+    insert: Insert,
 }
 
 impl Contender {
-    fn new(name: &'static str, insert: Box<dyn Fn(&str, ReplayWindow) -> bool>) -> Self {
+    fn new(name: &'static str, tick_every: u64, insert: Insert) -> Self {
         Contender {
             name,
             clock: TickingClock::at(1_700_000_000),
             made: 0,
+            tick_every,
             insert,
         }
     }
@@ -40,7 +49,7 @@ impl Contender {
     fn run(&mut self, ids: &[String]) {
         for id in ids {
             self.made += 1;
-            if self.made.is_multiple_of(TICK_EVERY) {
+            if self.made.is_multiple_of(self.tick_every) {
                 self.clock.tick();
             }
             let now = self.clock.now();
@@ -54,19 +63,24 @@ impl Contender {
     }
 }
 
-fn contenders() -> Vec<Contender> {
+fn contenders(tick_every: u64) -> Vec<Contender> {
     let store = MemoryStore::builder()
         .retention_margin(Duration::ZERO)
         .build();
     let baseline = BaselineStore::builder()
         .retention_margin(Duration::ZERO)
         .build();
-    let live = usize::try_from(2 * LIFETIME.unsigned_abs() * TICK_EVERY).unwrap();
+    let live = usize::try_from(2 * LIFETIME.unsigned_abs() * tick_every).unwrap();
     let floor = FloorStore::new(shard_count(&store), live);
     vec![
-        Contender::new("floor", Box::new(move |id, _| floor.insert("bench", id))),
+        Contender::new(
+            "floor",
+            tick_every,
+            Box::new(move |id, _| floor.insert("bench", id)),
+        ),
         Contender::new(
             "store",
+            tick_every,
             Box::new(move |id, window| {
                 store
                     .insert_if_absent(ReplayId::new("bench", id), window)
@@ -76,6 +90,7 @@ fn contenders() -> Vec<Contender> {
         ),
         Contender::new(
             "baseline",
+            tick_every,
             Box::new(move |id, window| {
                 baseline
                     .insert_if_absent(ReplayId::new("bench", id), window)
@@ -101,9 +116,15 @@ fn ids(n: usize, salt: u64) -> Vec<String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut all = contenders();
-    let warm = usize::try_from(4 * TICK_EVERY).unwrap();
-    if args.first().map(String::as_str) == Some("--profile") {
+    let profile = args.first().map(String::as_str) == Some("--profile");
+    let tick_every: u64 = args
+        .get(2)
+        .filter(|_| !profile)
+        .and_then(|tick| tick.parse().ok())
+        .unwrap_or(TICK_EVERY);
+    let mut all = contenders(tick_every);
+    let warm = usize::try_from(4 * tick_every).unwrap();
+    if profile {
         let which = args.get(1).expect("store|baseline|floor|ids");
         let n: usize = args.get(2).and_then(|n| n.parse().ok()).expect("N");
         if which == "ids" {
@@ -137,7 +158,7 @@ fn main() {
         }
     }
     println!(
-        "In-memory replay store, fresh id on one thread: {rounds} interleaved rounds of {burst} ids; load average {}",
+        "In-memory replay store, fresh id on one thread: {rounds} interleaved rounds of {burst} ids, clock tick every {tick_every} ids; load average {}",
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .split_whitespace()
