@@ -1,7 +1,7 @@
 //! Strict base64url (RFC 7515 §2): URL alphabet, no padding, canonical trailing bits.
 //!
 //! On `base64-simd`, which checks and translates many characters per instruction (AVX2,
-//! SSE4.1 or NEON, chosen at run time) where a table-driven decoder takes one at a time:
+//! SSSE3 or NEON, chosen at run time) where a table-driven decoder takes one at a time:
 //! base64 is a quarter of a typical token's decode. `tests/base64url_reference.rs` holds it
 //! to the `base64` crate's strict engine, byte for byte, accepted and refused alike.
 

@@ -65,7 +65,7 @@ impl SameSite {
 /// Refused with 400 `invalid_request`, as another component of the deployment could read a
 /// token there that this source would not: the cookie twice with a token, and a cookie
 /// whose name reads as the token cookie's once percent-decoded or trimmed (`%73ession=…`,
-/// `session =…`) or that follows a `,`, where old servers split cookies.
+/// `session =…`), or that is a `name=value` piece after a `,`, where old servers split cookies.
 ///
 /// # Examples
 ///
@@ -180,7 +180,12 @@ impl CookieSource {
                         .split(|&byte| byte == b',')
                         .enumerate()
                         .any(|(i, part)| {
-                            let name = part.split(|&byte| byte == b'=').next().unwrap_or(part);
+                            // Only a piece with a value can carry a token (`a=b,session`
+                            // is a value with a comma, not a second cookie).
+                            let Some(equals) = part.iter().position(|&byte| byte == b'=') else {
+                                return false;
+                            };
+                            let name = &part[..equals];
                             (i > 0 && name.trim_ascii() == self.name.as_bytes())
                                 || disguises(name, &self.name, false)
                         })
@@ -224,15 +229,20 @@ impl CookieSource {
 /// The parameter is found by its name as written, and its value is read as it is: a token
 /// is base64url text and dots, which need no encoding, so a `%` in the value (an encoded
 /// token) and a `+` (a space in form encoding) are refused as malformed, never decoded.
-/// Nothing that another component of the deployment (a proxy, a framework's query parser)
-/// could read as a second token, or as the token this source missed, gets through; each is
-/// a 400 `invalid_request`:
+/// Spellings of the parameter that common query parsers read as the token, but a literal
+/// match would miss, are refused with a 400 `invalid_request`:
 ///
 /// - the parameter twice, even with an empty value;
 /// - a parameter whose name is the token's name once percent-decoded (`+` as a space, up to
 ///   three times, as a layer that decodes twice would) and trimmed of whitespace, e.g.
 ///   `%61ccess_token=…`, alone or beside the literal one;
 /// - the name after a `;` (`a=1;access_token=…`), which some query parsers also split at.
+///
+/// Only names are decoded for this check, never whole pairs, and names are compared as
+/// written otherwise: a component in front that rewrites queries further (folds case as
+/// some frameworks do, maps `.` or a space in a name to `_` as PHP does, or splits again at
+/// separators it decoded from a value, `x=%26access_token%3D…`) can read a token this source
+/// does not see. Where such a component reads the same query, leave this source off.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuerySource {
     name: Cow<'static, str>,
@@ -277,7 +287,10 @@ impl QuerySource {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             if name != self.name {
                 let hidden = pair.split(';').enumerate().any(|(i, part)| {
-                    let name = part.split_once('=').map_or(part, |(name, _)| name);
+                    // Only a piece with a value can carry a token (`q=a;access_token` has none).
+                    let Some((name, _)) = part.split_once('=') else {
+                        return false;
+                    };
                     (i > 0 && name == self.name) || disguises(name.as_bytes(), &self.name, true)
                 });
                 if hidden {
@@ -713,6 +726,9 @@ mod tests {
             "Tok=x; tok=a.b.c",
             "%41=1; tok=a.b.c",
             "x=%74ok; tok=a.b.c",
+            // A value with a comma and the name in it, but no second `name=value`.
+            "prefs=a,tok; tok=a.b.c",
+            "consent=necessary,tok; tok=a.b.c",
         ] {
             let h = headers(&[("cookie", cookie)]);
             assert_eq!(token(&all(), &h, &plain), Ok("a.b.c"), "{cookie:?}");
@@ -754,6 +770,7 @@ mod tests {
             "access_tokens=x&access_token=a.b.c",
             "access_token=a.b.c&x=%3Baccess_token",
             "x=a;b&access_token=a.b.c",
+            "q=a;access_token&access_token=a.b.c",
         ] {
             let uri: Uri = format!("/x?{query}").parse().unwrap();
             assert_eq!(token(&all(), &none, &uri), Ok("a.b.c"), "{query:?}");
