@@ -13,7 +13,7 @@ use std::fmt::Debug;
 use std::time::SystemTime;
 
 use jwt_runtime::__private::{decode_payload_reference, decode_payload_scanned};
-use jwt_runtime::{Audience, Claims, DecodeClaims, NumericDate};
+use jwt_runtime::{Audience, Claims, DecodeClaims, Error, NumericDate};
 use serde::{Deserialize, Serialize};
 
 #[derive(Claims, Debug)]
@@ -162,6 +162,48 @@ fn check_all(json: &[u8]) -> Result<usize, String> {
         accepted += usize::from(result?);
     }
     Ok(accepted)
+}
+
+#[test]
+fn members_expected_in_declaration_order_decode_as_in_any_other_order() {
+    // The generated loop expects each member to be the one declared after the previous:
+    // the declared order, the members shuffled, an expected name written another way or
+    // with whitespace, and a duplicate arriving where a member is expected all decode as
+    // the reference decodes them.
+    let rest = r#""admin":true,"iss":"i","aud":"a","iat":1,"exp":2,"nbf":0,"jti":"j","roles":[]"#;
+    let accepted = [
+        format!(r#"{{"sub":"s","name":"n",{rest}}}"#),
+        format!(r#"{{"name":"n","sub":"s",{rest}}}"#),
+        format!(r#"{{{rest},"name":"n","sub":"s"}}"#),
+        format!(r#"{{ "sub":"s" ,"name" :"n",{rest}}}"#),
+        format!(r#"{{"\u0073ub":"s","n\u0061me":"n",{rest}}}"#),
+        format!(r#"{{"sub":"s","x":{{"name":1}},"name":"n",{rest}}}"#),
+    ];
+    for payload in &accepted {
+        // Both paths agree for every type, and the typical one reads it without the reference.
+        assert!(check_all(payload.as_bytes()).is_ok(), "{payload}");
+        assert!(
+            decode_payload_scanned::<Typical>(payload.as_bytes()).is_some(),
+            "{payload}"
+        );
+    }
+    let duplicated = [
+        // `name` again where `sub` is expected, and where `admin` is.
+        format!(r#"{{"name":"n","sub":"s","name":"m",{rest}}}"#),
+        format!(r#"{{"sub":"s","name":"n","name":"m",{rest}}}"#),
+        format!(r#"{{"sub":"s","name":"n",{rest},"sub":"t"}}"#),
+        format!(r#"{{"sub":"s","name":"n",{rest},"\u0073ub":"t"}}"#),
+    ];
+    for payload in &duplicated {
+        assert_eq!(check_all(payload.as_bytes()), Ok(0), "{payload}");
+        assert!(
+            matches!(
+                decode_payload_reference::<Typical>(payload.as_bytes()),
+                Err(Error::DuplicateMember { .. })
+            ),
+            "{payload}"
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Code generation: `impl Claims` and `impl DecodeClaims` from the typed plan.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::DeriveInput;
 
@@ -229,6 +229,11 @@ fn impl_decode_claims(plan: &Plan<'_>) -> TokenStream {
         .map(|index| format_ident!("__seen{}", index))
         .collect();
     let reads = indices.iter().map(|index| read_field(&plan.fields[*index]));
+    let keys: Vec<Literal> = names
+        .iter()
+        .map(|name| Literal::byte_string(json_key(name).as_bytes()))
+        .collect();
+    let following: Vec<usize> = (1..=arms.len()).collect();
     let mut any_unread = false;
     let inits: Vec<TokenStream> = plan
         .fields
@@ -263,7 +268,7 @@ fn impl_decode_claims(plan: &Plan<'_>) -> TokenStream {
     // payload's bytes, and over serde for the payloads that path leaves to it.
     quote! {
         #[automatically_derived]
-        #[allow(unused_qualifications, unused_parens)]
+        #[allow(unused_qualifications, unused_parens, unused_mut, unused_assignments)]
         impl #impl_generics #jwt::DecodeClaims<#de> for #ident #ty_generics #where_clause {
             fn __read_members<__M: #jwt::__private::Members<#de>>(
                 __members: &mut __M,
@@ -274,19 +279,32 @@ fn impl_decode_claims(plan: &Plan<'_>) -> TokenStream {
                     let mut #seen = false;
                 )*
                 #unread_fn
-                while let ::core::option::Option::Some(__key) = __members.next_name()? {
-                    let __index = match &*__key {
-                        #(#names => #indices,)*
-                        _ => usize::MAX,
+                // The members in declaration order, as JSON keys: an issuer's encoder writes
+                // them so, and each one read makes the next the one expected.
+                const __KEYS: &[&[u8]] = &[#(#keys,)* b""];
+                const __FIELDS: &[usize] = &[#(#indices,)* usize::MAX];
+                let mut __expected = 0_usize;
+                loop {
+                    let __index = match __members.next_member(__KEYS[__expected])? {
+                        #jwt::__private::NextMember::Expected => __FIELDS[__expected],
+                        #jwt::__private::NextMember::Named(__key) => match &*__key {
+                            #(#names => #indices,)*
+                            _ => {
+                                __members.other(__state, __key)?;
+                                continue;
+                            }
+                        },
+                        #jwt::__private::NextMember::End => break,
                     };
                     match __index {
                         #(
                             #indices => {
                                 __state.first::<__M::Error>(&mut #seen, #names)?;
                                 #values = #reads;
+                                __expected = #following;
                             }
                         )*
-                        _ => __members.other(__state, __key)?,
+                        _ => {}
                     }
                 }
                 ::core::result::Result::Ok(#ident { #(#inits),* })

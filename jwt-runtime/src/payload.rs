@@ -591,6 +591,17 @@ impl<'de> Visitor<'de> for HiddenAudienceSeed {
     }
 }
 
+/// What [`Members::next_member`] found.
+#[derive(Debug)]
+pub enum NextMember<'de> {
+    /// The member whose name the caller expected, its `:` consumed.
+    Expected,
+    /// Another member, by its unescaped name.
+    Named(Cow<'de, str>),
+    /// The end of the object.
+    End,
+}
+
 /// The members of a claims object, as the generated `__read_members` reads them: one
 /// implementation over the payload's bytes (a strict scanner, the fast path) and one over serde
 /// (the reference, which also yields every error). The generated code is written once against
@@ -605,6 +616,24 @@ pub trait Members<'de> {
     ///
     /// Malformed JSON.
     fn next_name(&mut self) -> Result<Option<Cow<'de, str>>, Self::Error>;
+
+    /// The next member, like [`Members::next_name`], told apart early when its name is
+    /// written exactly as `expected` (`"name":`, escaped as serde_json escapes it): the
+    /// generated loop passes the member that follows the one it just read in the type's
+    /// declaration order, the order in which an issuer's own encoder writes them.
+    ///
+    /// The default reads the name and lets the caller match it.
+    ///
+    /// # Errors
+    ///
+    /// Malformed JSON.
+    fn next_member(&mut self, expected: &'static [u8]) -> Result<NextMember<'de>, Self::Error> {
+        let _ = expected;
+        Ok(match self.next_name()? {
+            Some(name) => NextMember::Named(name),
+            None => NextMember::End,
+        })
+    }
 
     /// The value of a time claim.
     ///
@@ -745,6 +774,18 @@ impl<'de> Members<'de> for ScannedMembers<'_, 'de> {
         let name = self.scanner.next_name(self.first)?;
         self.first = false;
         Ok(name)
+    }
+
+    #[inline]
+    fn next_member(&mut self, expected: &'static [u8]) -> Result<NextMember<'de>, Bail> {
+        if self.scanner.next_name_is(self.first, expected) {
+            self.first = false;
+            return Ok(NextMember::Expected);
+        }
+        Ok(match self.next_name()? {
+            Some(name) => NextMember::Named(name),
+            None => NextMember::End,
+        })
     }
 
     fn time<T>(

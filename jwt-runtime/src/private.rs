@@ -7,8 +7,8 @@ pub use serde;
 
 pub use crate::json::{MemberName as Key, deserialize_object};
 pub use crate::payload::{
-    AudienceOps, DecodeState, Members, PayloadWriter, StringOps, TimeOps, audience_ops, string_ops,
-    time_ops,
+    AudienceOps, DecodeState, Members, NextMember, PayloadWriter, StringOps, TimeOps, audience_ops,
+    string_ops, time_ops,
 };
 pub use crate::schema::{Registered, Schema};
 

@@ -157,6 +157,30 @@ impl<'de> Scanner<'de> {
         Ok(Some(name))
     }
 
+    /// Whether the next member's name, right after the `{` (`first`) or a `,` with no
+    /// whitespace around it, is written exactly as `key` (`"name":`, a complete JSON
+    /// string and its colon); if so the cursor moves past the colon. Bytes equal to a
+    /// valid string literal decode to its one value, so this is the name; anything else
+    /// (whitespace, another spelling of the same name) is left to [`Scanner::next_name`].
+    #[inline]
+    pub(crate) fn next_name_is(&mut self, first: bool, key: &[u8]) -> bool {
+        let at = if first {
+            self.pos
+        } else if self.json.get(self.pos) == Some(&b',') {
+            self.pos + 1
+        } else {
+            return false;
+        };
+        let Some(end) = at.checked_add(key.len()) else {
+            return false;
+        };
+        if key.len() < 3 || self.json.get(at..end) != Some(key) {
+            return false;
+        }
+        self.pos = end;
+        true
+    }
+
     /// A JSON string, borrowed when it has no escapes.
     #[inline(always)]
     pub(crate) fn string(&mut self) -> R<Cow<'de, str>> {
