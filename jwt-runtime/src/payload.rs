@@ -602,6 +602,13 @@ pub enum NextMember<'de> {
     End,
 }
 
+impl<'de> From<Option<Cow<'de, str>>> for NextMember<'de> {
+    /// A name [`Members::next_name`] read, or its end of the object.
+    fn from(name: Option<Cow<'de, str>>) -> Self {
+        name.map_or(NextMember::End, NextMember::Named)
+    }
+}
+
 /// The members of a claims object, as the generated `__read_members` reads them: one
 /// implementation over the payload's bytes (a strict scanner, the fast path) and one over serde
 /// (the reference, which also yields every error). The generated code is written once against
@@ -629,10 +636,7 @@ pub trait Members<'de> {
     /// Malformed JSON.
     fn next_member(&mut self, expected: &'static [u8]) -> Result<NextMember<'de>, Self::Error> {
         let _ = expected;
-        Ok(match self.next_name()? {
-            Some(name) => NextMember::Named(name),
-            None => NextMember::End,
-        })
+        self.next_name().map(NextMember::from)
     }
 
     /// The value of a time claim.
@@ -782,10 +786,7 @@ impl<'de> Members<'de> for ScannedMembers<'_, 'de> {
             self.first = false;
             return Ok(NextMember::Expected);
         }
-        Ok(match self.next_name()? {
-            Some(name) => NextMember::Named(name),
-            None => NextMember::End,
-        })
+        self.next_name().map(NextMember::from)
     }
 
     fn time<T>(
